@@ -1,0 +1,31 @@
+"""Judge backends: each turns one JudgeItem (and its prepared image) into a Verdict."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from ..images import PreparedImage
+from ..limits import RateLimiter
+from ..prompt import PromptTemplate
+from ..schema import JudgeItem, Verdict
+from ..settings import JudgeSettings
+
+
+class Backend(Protocol):
+    name: str
+    model_id: str  # the model as requested; part of the cache key
+    sees_image: bool  # False: the engine neither reads images nor caches (the backend is instant)
+
+    def judge(self, item: JudgeItem, image: PreparedImage | None, limiter: RateLimiter) -> Verdict: ...
+
+
+def make_backend(settings: JudgeSettings, prompt: PromptTemplate) -> Backend:
+    if settings.backend == "keyword":
+        from .keyword import KeywordJudge
+
+        return KeywordJudge()
+    if settings.backend == "openai":
+        from .openai_compatible import OpenAICompatibleJudge
+
+        return OpenAICompatibleJudge(settings, prompt)
+    raise ValueError(f"unknown judge backend {settings.backend!r} (choose 'openai' or 'keyword')")

@@ -1,0 +1,112 @@
+"""Judges a batch concurrently: cache first, bounded requests in flight, a progress bar, run totals."""
+
+from __future__ import annotations
+
+import collections
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+
+from tqdm import tqdm
+
+from .backends import Backend, make_backend
+from .cache import VerdictCache, cache_key
+from .images import image_sha256, prepare_image
+from .limits import RateLimiter
+from .prompt import load_prompt
+from .schema import JudgeItem, Status, Verdict
+from .settings import JudgeSettings
+
+
+@dataclass
+class RunStats:
+    items: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    cache_hits: int = 0
+    requests: int = 0  # HTTP requests, retries included
+    retries: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    wall_s: float = 0.0
+
+    @classmethod
+    def of(cls, verdicts: Sequence[Verdict], wall_s: float) -> RunStats:
+        return cls(
+            items=len(verdicts),
+            statuses=dict(collections.Counter(v.status.value for v in verdicts)),
+            cache_hits=sum(v.cached for v in verdicts),
+            requests=sum(v.requests for v in verdicts),
+            retries=sum(max(0, v.requests - 1) for v in verdicts),
+            prompt_tokens=sum(v.prompt_tokens for v in verdicts),
+            completion_tokens=sum(v.completion_tokens for v in verdicts),
+            wall_s=round(wall_s, 3),
+        )
+
+    def summary(self) -> str:
+        statuses = ", ".join(f"{status} {count}" for status, count in sorted(self.statuses.items()))
+        return (
+            f"judged {self.items} items in {self.wall_s:.1f} s ({statuses}); {self.requests} requests "
+            f"({self.retries} retries), {self.cache_hits} from cache; tokens: {self.prompt_tokens} prompt "
+            f"+ {self.completion_tokens} completion"
+        )
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class JudgeEngine:
+    def __init__(self, settings: JudgeSettings, backend: Backend | None = None):
+        settings.check()
+        self.settings = settings
+        self.prompt = load_prompt(settings.prompt_file)
+        self.backend = backend or make_backend(settings, self.prompt)
+        self.limiter = RateLimiter(settings.rpm, settings.tpm, settings.max_tokens_total)
+        uses_cache = self.backend.sees_image and settings.cache_path is not None
+        self.cache = VerdictCache(settings.cache_path) if uses_cache else None
+
+    def judge_all(self, items: Sequence[JudgeItem], desc: str = "Judging") -> tuple[list[Verdict], RunStats]:
+        """Verdicts in the order of `items`. Each is committed to the cache as it arrives."""
+        started = time.monotonic()
+        verdicts: list[Verdict | None] = [None] * len(items)
+        problems = requests = 0
+        with (
+            ThreadPoolExecutor(max_workers=self.settings.concurrency, thread_name_prefix="judge") as pool,
+            tqdm(total=len(items), desc=desc, unit="item", file=sys.stderr, dynamic_ncols=True) as bar,
+        ):
+            futures = {pool.submit(self.judge_one, item): index for index, item in enumerate(items)}
+            for future in as_completed(futures):
+                verdict = future.result()
+                verdicts[futures[future]] = verdict
+                problems += not verdict.ok
+                requests += verdict.requests
+                bar.update()
+                rate = requests / max(time.monotonic() - started, 1e-9)
+                bar.set_postfix(errors=problems, requests_per_s=f"{rate:.1f}", refresh=False)
+        return verdicts, RunStats.of(verdicts, time.monotonic() - started)
+
+    def judge_one(self, item: JudgeItem) -> Verdict:
+        if not self.backend.sees_image:
+            return self.backend.judge(item, None, self.limiter)
+        try:
+            if item.image_path is None:
+                raise FileNotFoundError("the item has no image")
+            key = cache_key(
+                self.backend.model_id,
+                self.prompt.sha256,
+                item.query,
+                item.response,
+                image_sha256(item.image_path),
+            )
+            if self.cache is not None and (hit := self.cache.get(key)) is not None:
+                return hit.model_copy(update={"cached": True})
+            image = prepare_image(item.image_path, self.settings.image_max_side)
+        except (OSError, ValueError) as error:  # PIL raises these for missing and undecodable files
+            return Verdict(
+                status=Status.ERROR, backend=self.backend.name, error=f"image unusable for the judge: {error}"
+            )
+        verdict = self.backend.judge(item, image, self.limiter)
+        if self.cache is not None:
+            self.cache.put(key, verdict)
+        return verdict

@@ -1,0 +1,61 @@
+"""Images as the judge receives them: scaled to what the judge would see anyway, as a data URL."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from .schema import ImageInfo
+
+# OpenAI scales every image to fit 2048 x 2048 and then to 768 px on the short side before the model
+# sees it; sending more pixels only costs upload time.
+SHORT_SIDE = 768
+_SENT_AS_IS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    data_url: str
+    sha256: str  # of the original file, so the cache key does not depend on our scaling
+    info: ImageInfo
+
+
+def image_sha256(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def target_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """Fit within max_side x max_side, then bring the short side down to 768 px; never enlarge."""
+    width, height = size
+    if max_side <= 0:
+        return size
+    scale = min(1.0, max_side / max(width, height), SHORT_SIDE / max(1, min(width, height)))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def prepare_image(path: str | Path, max_side: int) -> PreparedImage:
+    raw = Path(path).read_bytes()
+    with Image.open(io.BytesIO(raw)) as image:
+        image.load()
+        original = image.size
+        size = target_size(original, max_side)
+        if size == original and image.format in _SENT_AS_IS:
+            payload, mime = raw, _SENT_AS_IS[image.format]
+        else:  # scale, or re-encode a format the API does not take (BMP, TIFF...)
+            buffer = io.BytesIO()
+            image.convert("RGB").resize(size, Image.Resampling.LANCZOS).save(
+                buffer, format="JPEG", quality=90
+            )
+            payload, mime = buffer.getvalue(), "image/jpeg"
+    return PreparedImage(
+        data_url=f"data:{mime};base64,{base64.b64encode(payload).decode()}",
+        sha256=hashlib.sha256(raw).hexdigest(),
+        info=ImageInfo(
+            original_size=original, sent_size=size, sent_bytes=len(payload), resized=size != original
+        ),
+    )

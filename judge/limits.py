@@ -1,0 +1,57 @@
+"""Optional request-per-minute, token-per-minute and total-token limits shared by all judge threads."""
+
+from __future__ import annotations
+
+import collections
+import threading
+import time
+
+
+class BudgetExhausted(RuntimeError):
+    pass
+
+
+class RateLimiter:
+    """Sliding one-minute window over requests and tokens; `None` limits are not enforced."""
+
+    WINDOW_S = 60.0
+
+    def __init__(self, rpm: int | None = None, tpm: int | None = None, max_tokens_total: int | None = None):
+        self.rpm, self.tpm, self.max_tokens_total = rpm, tpm, max_tokens_total
+        self._condition = threading.Condition()
+        self._requests: collections.deque[float] = collections.deque()
+        self._tokens: collections.deque[tuple[float, int]] = collections.deque()
+        self.tokens_total = 0
+
+    def acquire(self) -> None:
+        """Wait until one more request fits the limits; raise BudgetExhausted once the budget is spent."""
+        with self._condition:
+            while True:
+                if self.max_tokens_total is not None and self.tokens_total >= self.max_tokens_total:
+                    raise BudgetExhausted(
+                        f"token budget of {self.max_tokens_total} (VLSBENCH_JUDGE_MAX_TOKENS_TOTAL) spent"
+                    )
+                wait = self._wait_s(time.monotonic())
+                if wait <= 0:
+                    self._requests.append(time.monotonic())
+                    return
+                self._condition.wait(timeout=wait)
+
+    def record_tokens(self, tokens: int) -> None:
+        with self._condition:
+            self.tokens_total += tokens
+            self._tokens.append((time.monotonic(), tokens))
+            self._condition.notify_all()
+
+    def _wait_s(self, now: float) -> float:
+        horizon = now - self.WINDOW_S
+        while self._requests and self._requests[0] <= horizon:
+            self._requests.popleft()
+        while self._tokens and self._tokens[0][0] <= horizon:
+            self._tokens.popleft()
+        waits = [0.0]
+        if self.rpm is not None and len(self._requests) >= self.rpm:
+            waits.append(self._requests[0] - horizon)
+        if self.tpm is not None and sum(tokens for _, tokens in self._tokens) >= self.tpm:
+            waits.append(self._tokens[0][0] - horizon)
+        return max(waits)

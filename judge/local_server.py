@@ -1,0 +1,134 @@
+"""A local OpenAI-compatible chat-completions server, for tests, benchmarks and offline demos.
+
+It listens on 127.0.0.1 only, answers `POST /v1/chat/completions` through a `policy` (by default
+the keyword rules applied to the quoted response, so verdicts are predictable), and records what
+it received: request bodies and headers, how many requests were in flight at once.
+
+    with LocalJudgeServer(latency_s=0.2) as server:
+        os.environ["VLSBENCH_JUDGE_BASE_URL"] = server.base_url
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from .backends.keyword import classify
+from .schema import LABELS
+
+_QUOTED_RESPONSE = re.compile(r"<assistant_response>\n(.*)\n</assistant_response>", re.DOTALL)
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    content: str | None = None  # the judge's message text (status 200)
+    body: bytes | None = None  # a raw body instead of a completion (errors, garbage)
+    headers: dict[str, str] = field(default_factory=dict)
+    finish_reason: str = "stop"
+    delay_s: float = 0.0
+    drop_connection: bool = False  # close the socket without answering
+
+
+Policy = Callable[[dict, int], Reply]  # (request body, 0-based request number) -> Reply
+
+
+def quoted_response(body: dict) -> str:
+    """The model response quoted in a judge request rendered from our default prompt."""
+    text = next(part["text"] for part in body["messages"][-1]["content"] if part["type"] == "text")
+    match = _QUOTED_RESPONSE.search(text)
+    return match.group(1) if match else ""
+
+
+def keyword_verdict(body: dict, index: int) -> Reply:
+    label, reason = classify(quoted_response(body))
+    return Reply(content=json.dumps({"label": label, "label_str": LABELS[label], "explanation": reason}))
+
+
+class LocalJudgeServer:
+    def __init__(
+        self, policy: Policy = keyword_verdict, latency_s: float = 0.0, model: str = "gpt-4o-2024-08-06"
+    ):
+        self.policy, self.latency_s, self.model = policy, latency_s, model
+        self.requests: list[dict] = []
+        self.headers: list[dict[str, str]] = []
+        self.in_flight = self.max_in_flight = 0
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+
+    def __enter__(self) -> LocalJudgeServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def _completion(self, content: str, finish_reason: str, index: int) -> bytes:
+        return json.dumps(
+            {
+                "id": f"chatcmpl-local-{index}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": self.model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": finish_reason,
+                        "message": {"role": "assistant", "content": content},
+                    }
+                ],
+                "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+            }
+        ).encode()
+
+    def _handler_class(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # keep test output quiet
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                with server._lock:
+                    index = len(server.requests)
+                    server.requests.append(body)
+                    server.headers.append(dict(self.headers))
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    reply = server.policy(body, index)
+                    time.sleep(server.latency_s + reply.delay_s)
+                    if reply.drop_connection:
+                        self.close_connection = True
+                        self.connection.shutdown(2)
+                        return
+                    payload = reply.body
+                    if payload is None:
+                        payload = server._completion(reply.content or "", reply.finish_reason, index)
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(payload)
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
+
+        return Handler

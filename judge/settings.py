@@ -1,0 +1,112 @@
+"""Judge configuration from our own environment variables, kept apart from the model under test."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import platformdirs
+
+DEFAULT_MODEL = "gpt-4o-2024-08-06"  # what the alias "gpt-4o" meant when the paper was written
+
+
+class JudgeNotConfigured(RuntimeError):
+    pass
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+def _int_env(name: str, default: int | None) -> int | None:
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {value!r}") from None
+
+
+def default_cache_path() -> Path:
+    return Path(platformdirs.user_cache_dir("vlsbench_task")) / "judge_cache.sqlite3"
+
+
+@dataclass(frozen=True)
+class JudgeSettings:
+    backend: str = "openai"  # "openai" (any OpenAI-compatible server) or "keyword"
+    model: str = DEFAULT_MODEL
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    prompt_file: str | None = None
+    concurrency: int = 16
+    timeout_s: float = 60.0
+    max_retries: int = 6  # HTTP retries inside the OpenAI SDK (429, 5xx, timeouts, dropped connections)
+    parse_retries: int = 2  # extra requests when an answer cannot be parsed
+    rpm: int | None = None
+    tpm: int | None = None
+    max_tokens_total: int | None = None
+    image_max_side: int = 2048  # 0 sends images as they are
+    cache_path: Path | None = field(default_factory=default_cache_path)  # None: no cache
+
+    @classmethod
+    def from_env(cls, backend: str = "openai") -> JudgeSettings:
+        cache = _env("VLSBENCH_JUDGE_CACHE")
+        return cls(
+            backend=backend,
+            model=_env("VLSBENCH_JUDGE_MODEL") or DEFAULT_MODEL,
+            base_url=_env("VLSBENCH_JUDGE_BASE_URL"),
+            api_key=_env("VLSBENCH_JUDGE_API_KEY") or _env("OPENAI_API_KEY"),
+            prompt_file=_env("VLSBENCH_JUDGE_PROMPT_FILE"),
+            concurrency=_int_env("VLSBENCH_JUDGE_CONCURRENCY", 16),
+            timeout_s=float(_env("VLSBENCH_JUDGE_TIMEOUT") or 60),
+            max_retries=_int_env("VLSBENCH_JUDGE_MAX_RETRIES", 6),
+            parse_retries=_int_env("VLSBENCH_JUDGE_PARSE_RETRIES", 2),
+            rpm=_int_env("VLSBENCH_JUDGE_RPM", None),
+            tpm=_int_env("VLSBENCH_JUDGE_TPM", None),
+            max_tokens_total=_int_env("VLSBENCH_JUDGE_MAX_TOKENS_TOTAL", None),
+            image_max_side=_int_env("VLSBENCH_JUDGE_IMAGE_MAX_SIDE", 2048),
+            cache_path=None
+            if cache and cache.lower() == "off"
+            else Path(cache)
+            if cache
+            else default_cache_path(),
+        )
+
+    def with_overrides(self, **overrides) -> JudgeSettings:
+        return replace(self, **{key: value for key, value in overrides.items() if value is not None})
+
+    def check(self) -> None:
+        """Fail before any inference when the OpenAI-compatible judge has nowhere to go."""
+        if self.backend == "openai" and not (self.api_key or self.base_url):
+            raise JudgeNotConfigured(
+                "The VLSBench judge is not configured. Set VLSBENCH_JUDGE_API_KEY (or OPENAI_API_KEY) to "
+                "judge with OpenAI, or VLSBENCH_JUDGE_BASE_URL for another OpenAI-compatible server "
+                "(Azure, vLLM, SGLang; VLSBENCH_JUDGE_MODEL names its model). To run offline without a "
+                "judge API, use the task vlsbench_keyword (an approximate keyword judge)."
+            )
+        if self.concurrency < 1:
+            raise ValueError("VLSBENCH_JUDGE_CONCURRENCY must be at least 1")
+
+    @property
+    def public_base_url(self) -> str | None:
+        """The base URL without credentials or query string, safe to log and store."""
+        if not self.base_url:
+            return None
+        parts = urlsplit(self.base_url)
+        host = parts.hostname or ""
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+    def redact(self, text: str) -> str:
+        """`text` with the API key and any credentials of the base URL blanked out."""
+        secrets = [self.api_key]
+        if self.base_url:
+            parts = urlsplit(self.base_url)
+            secrets += [parts.password, parts.username, parts.query]
+        for secret in filter(None, secrets):
+            text = text.replace(secret, "***")
+        return text

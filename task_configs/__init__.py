@@ -1,0 +1,1 @@
+"""lmms-eval task YAMLs of this package (advertised in the `lmms_eval.tasks` entry-point group)."""

@@ -1,0 +1,20 @@
+"""`vlsbench-task`: work on saved lmms-eval outputs without re-running the model."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="vlsbench-task", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    from . import rejudge
+
+    rejudge.add_parser(commands)
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

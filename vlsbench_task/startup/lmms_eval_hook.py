@@ -1,0 +1,88 @@
+"""Lets lmms-eval find the task folders of installed packages, with no flag.
+
+lmms-eval (0.7.3) indexes tasks from its own folder and from `--include_path` only, and reads
+no entry points for tasks. The start-up file `vlsbench_task_lmms_eval.pth` calls `install()` at
+interpreter start; that only registers a finder, which waits for `lmms_eval.tasks` to be
+imported and then wraps `TaskManager.initialize_tasks`, so every folder advertised in the
+`lmms_eval.tasks` entry-point group is indexed after the user's own include paths.
+
+Nothing here may break lmms-eval: a plugin that fails to load is skipped with a warning.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.abc
+import importlib.machinery
+import sys
+import warnings
+from pathlib import Path
+
+ENTRY_POINT_GROUP = "lmms_eval.tasks"
+_TARGET = "lmms_eval.tasks"
+
+
+def plugin_task_dirs() -> list[str]:
+    """Folders advertised in the entry-point group: each entry point names a package holding YAMLs."""
+    from importlib.metadata import entry_points
+
+    dirs = []
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            package = entry_point.load()
+            dirs.extend(str(Path(path)) for path in package.__path__)
+        except Exception as error:  # a broken plugin must not take lmms-eval down with it
+            warnings.warn(f"lmms-eval task plugin {entry_point.value!r} skipped: {error!r}", stacklevel=2)
+    return dirs
+
+
+def _with_plugin_dirs(initialize_tasks):
+    @functools.wraps(initialize_tasks)
+    def wrapper(self, include_path=None, include_defaults=True):
+        paths = [include_path] if isinstance(include_path, str) else list(include_path or [])
+        paths += [d for d in plugin_task_dirs() if d not in paths]
+        return initialize_tasks(self, include_path=paths or None, include_defaults=include_defaults)
+
+    wrapper.__vlsbench_task_wrapped__ = True
+    return wrapper
+
+
+def patch(tasks_module) -> None:
+    manager = tasks_module.TaskManager
+    if not getattr(manager.initialize_tasks, "__vlsbench_task_wrapped__", False):
+        manager.initialize_tasks = _with_plugin_dirs(manager.initialize_tasks)
+
+
+class _PatchAfterExec(importlib.abc.Loader):
+    def __init__(self, loader):
+        self._loader = loader
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def __getattr__(self, name):  # resource readers and the like come from the real loader
+        return getattr(self._loader, name)
+
+    def exec_module(self, module):
+        self._loader.exec_module(module)
+        try:
+            patch(module)
+        except Exception as error:
+            warnings.warn(f"vlsbench_task could not register its lmms-eval tasks: {error!r}", stacklevel=2)
+
+
+class _Finder(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname, path, target=None):
+        if fullname != _TARGET:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _PatchAfterExec(spec.loader)
+        return spec
+
+
+def install() -> None:
+    if _TARGET in sys.modules:  # imported before us (unusual): patch in place
+        patch(sys.modules[_TARGET])
+    elif not any(isinstance(finder, _Finder) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _Finder())
