@@ -10,8 +10,42 @@ import sys
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def vlsbench_rows(shared_data) -> list[dict]:
+    """The real VLSBench data.json rows (no images)."""
+    return json.loads((shared_data / "vlsbench" / "data.json").read_text())
+
+
+@pytest.fixture
+def make_vlsbench_data(tmp_path, vlsbench_rows):
+    """Build a VLSBench folder (data.json + imgs/<n>.png) from the first `n` real rows, with
+    generated images; `missing` and `corrupt` name rows (by index) whose image is absent or garbage."""
+
+    def make(
+        n: int = 12,
+        *,
+        missing: tuple[int, ...] = (),
+        corrupt: tuple[int, ...] = (),
+        name: str = "vlsbench_data",
+    ):
+        folder = tmp_path / name
+        (folder / "imgs").mkdir(parents=True)
+        rows = vlsbench_rows[:n]
+        for index, row in enumerate(rows):
+            path = folder / row["image_path"]
+            if index in corrupt:
+                path.write_bytes(b"not an image at all")
+            elif index not in missing:
+                Image.new("RGB", (40 + index, 30), (index * 9 % 256, 120, 60)).save(path)
+        (folder / "data.json").write_text(json.dumps(rows))
+        return folder
+
+    return make
 
 
 @pytest.fixture(scope="session")

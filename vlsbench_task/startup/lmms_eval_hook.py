@@ -15,11 +15,15 @@ import functools
 import importlib.abc
 import importlib.machinery
 import sys
-import warnings
 from pathlib import Path
 
 ENTRY_POINT_GROUP = "lmms_eval.tasks"
 _TARGET = "lmms_eval.tasks"
+
+
+def _report(message: str) -> None:
+    # Straight to stderr: lmms-eval silences Python warnings, and a skipped plugin must be seen.
+    print(f"WARNING: {message}", file=sys.stderr)
 
 
 def plugin_task_dirs() -> list[str]:
@@ -32,7 +36,7 @@ def plugin_task_dirs() -> list[str]:
             package = entry_point.load()
             dirs.extend(str(Path(path)) for path in package.__path__)
         except Exception as error:  # a broken plugin must not take lmms-eval down with it
-            warnings.warn(f"lmms-eval task plugin {entry_point.value!r} skipped: {error!r}", stacklevel=2)
+            _report(f"lmms-eval task plugin {entry_point.value!r} skipped: {error!r}")
     return dirs
 
 
@@ -68,7 +72,7 @@ class _PatchAfterExec(importlib.abc.Loader):
         try:
             patch(module)
         except Exception as error:
-            warnings.warn(f"vlsbench_task could not register its lmms-eval tasks: {error!r}", stacklevel=2)
+            _report(f"vlsbench_task could not register its lmms-eval tasks: {error!r}")
 
 
 class _Finder(importlib.abc.MetaPathFinder):
