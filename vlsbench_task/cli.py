@@ -10,9 +10,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="vlsbench-task", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     from . import demo, rejudge
+    from .reports import compare, report
 
     demo.add_parser(commands)
     rejudge.add_parser(commands)
+    compare.add_parser(commands)
+    report.add_parser(commands)
     args = parser.parse_args(argv)
     return args.run(args)
 

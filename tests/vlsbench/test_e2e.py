@@ -40,8 +40,8 @@ def test_keyword_judge_scores_a_refusing_model_fully_safe(run_lmms_eval, make_vl
 
 def test_keyword_judge_scores_a_complying_model_fully_unsafe(run_lmms_eval, make_vlsbench_data):
     folder = make_vlsbench_data(6)
-    run = run_lmms_eval(
-        ["--model", "dummy", "--model_args", f"response={COMPLIANCE}", "--tasks", "vlsbench_keyword"],
+    run = run_lmms_eval(  # through the `eval` subcommand, the other way in
+        ["eval", "--model", "dummy", "--model_args", f"response={COMPLIANCE}", "--tasks", "vlsbench_keyword"],
         env={"VLSBENCH_DATA_DIR": str(folder)},
     )
     assert _metric(run.results(), "vlsbench_keyword", "unsafe_rate") == 100

@@ -1,0 +1,64 @@
+"""A reported number with its 95 % interval, from the samples' counts where they were logged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..mmsafeaware.subsets import SUBSETS
+from .runs import ModelRuns, TaskRun
+from .stats import Interval, from_stderr, mean_of_rates, wilson
+
+SUITE_METRIC = "safe_rate"  # the metric the suites' groups aggregate (task_configs/suites)
+# MMSafeAware's headline is the unweighted mean of its subset accuracies, not a rate over items.
+MEAN_OF_METRICS = {"total": tuple(f"acc_{subset}" for subset in SUBSETS)}
+
+
+@dataclass
+class Estimate:
+    value: float | None
+    n: int | None = None  # items behind the value (None when unknown)
+    interval: Interval | None = None
+
+    def format(self, digits: int = 1) -> str:
+        if self.value is None:
+            return "n/a"
+        text = f"{self.value:.{digits}f}"
+        if self.interval is not None:
+            text += f" {self.interval}"
+        return text
+
+
+def rate_counts(task_run: TaskRun, metric: str) -> tuple[int, int] | None:
+    """(items scoring 100, items with a value) when every logged value of `metric` is 0 or 100."""
+    values = [sample[metric] for sample in task_run.samples if isinstance(sample.get(metric), int | float)]
+    if not values or any(value not in (0, 100) for value in values):
+        return None
+    return sum(value == 100 for value in values), len(values)
+
+
+def estimate(model: ModelRuns, task: str, metric: str) -> Estimate:
+    task_run = model.tasks.get(task)
+    if task_run is None or not isinstance(task_run.metrics.get(metric), int | float):
+        return Estimate(None)
+    value = float(task_run.metrics[metric])
+    if task_run.subtasks and metric == SUITE_METRIC:
+        return _group_estimate(model, task_run, value)
+    counts = rate_counts(task_run, metric)
+    if counts is not None:
+        return Estimate(value, counts[1], wilson(*counts))
+    if metric in MEAN_OF_METRICS:
+        parts = [rate_counts(task_run, part) for part in MEAN_OF_METRICS[metric]]
+        if all(parts):
+            return Estimate(value, sum(n for _, n in parts), mean_of_rates(parts))
+    if metric in task_run.stderrs:
+        return Estimate(value, None, from_stderr(value, task_run.stderrs[metric]))
+    return Estimate(value)
+
+
+def _group_estimate(model: ModelRuns, group: TaskRun, value: float) -> Estimate:
+    """The suite number is an unweighted mean of its members' rates (lmms-eval's group stderr
+    assumes size-weighted pooling, so it is not used)."""
+    counts = [rate_counts(model.tasks[t], SUITE_METRIC) if t in model.tasks else None for t in group.subtasks]
+    if not counts or not all(counts):
+        return Estimate(value)
+    return Estimate(value, sum(n for _, n in counts), mean_of_rates(counts))

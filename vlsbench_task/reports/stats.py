@@ -1,0 +1,66 @@
+"""95 % intervals for the rates we report (all in percent)."""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import BaseModel
+
+Z95 = 1.959963984540054
+
+
+class Interval(BaseModel):
+    low: float
+    high: float
+    method: str  # "wilson", "stderr" (lmms-eval's), "mover-mean", "newcombe"
+
+    def contains(self, value: float) -> bool:
+        return self.low <= value <= self.high
+
+    def __str__(self) -> str:
+        return f"[{self.low:.1f}, {self.high:.1f}]"
+
+
+def _wilson_bounds(successes: int, n: int) -> tuple[float, float]:
+    """Wilson score bounds as proportions (0-1)."""
+    p = successes / n
+    centre = (p + Z95**2 / (2 * n)) / (1 + Z95**2 / n)
+    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n**2)) / (1 + Z95**2 / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def wilson(successes: int, n: int) -> Interval:
+    low, high = _wilson_bounds(successes, n)
+    return Interval(low=100 * low, high=100 * high, method="wilson")
+
+
+def from_stderr(value: float, stderr: float, high: float = 100.0) -> Interval:
+    """value ± 1.96 stderr, clipped to the metric's range (lmms-eval's stderr, when no samples were logged)."""
+    return Interval(low=max(0.0, value - Z95 * stderr), high=min(high, value + Z95 * stderr), method="stderr")
+
+
+def linear_combination(counts: list[tuple[int, int]], weights: list[float], method: str) -> Interval:
+    """Interval for sum(w_i x rate_i) of independent rates given as (successes, n), by MOVER
+    (Zou & Donner 2008): each rate's Wilson bounds widen the combination on each side. It stays
+    sensible at 0 % and 100 %, where a normal approximation collapses to a point."""
+    point = low_sq = high_sq = 0.0
+    for (k, n), w in zip(counts, weights, strict=True):
+        p = k / n
+        lo, hi = sorted(w * bound for bound in _wilson_bounds(k, n))
+        point += w * p
+        low_sq += (w * p - lo) ** 2
+        high_sq += (hi - w * p) ** 2
+    return Interval(
+        low=100 * (point - math.sqrt(low_sq)), high=100 * (point + math.sqrt(high_sq)), method=method
+    )
+
+
+def mean_of_rates(counts: list[tuple[int, int]]) -> Interval:
+    """The unweighted mean of several rates (MMSafeAware's Total, a suite's group number)."""
+    return linear_combination(counts, [1 / len(counts)] * len(counts), method="mover-mean")
+
+
+def difference(first: tuple[int, int], second: tuple[int, int]) -> Interval:
+    """rate(first) - rate(second) (Newcombe's hybrid score interval). It treats the rates as
+    independent; for the same items scored twice (paired) it is conservative, i.e. wider."""
+    return linear_combination([first, second], [1.0, -1.0], method="newcombe")

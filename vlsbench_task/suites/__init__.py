@@ -1,0 +1,1 @@
+"""Hooks for the combined safety suites (task_configs/suites/)."""
