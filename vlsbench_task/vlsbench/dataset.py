@@ -15,7 +15,7 @@ from pathlib import Path
 
 import platformdirs
 from loguru import logger
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from tqdm import tqdm
 
@@ -118,10 +118,24 @@ def check_image(path: Path) -> str:
         return MISSING_IMAGE
     try:
         with Image.open(path) as image:
-            image.verify()
-    except (OSError, UnidentifiedImageError, SyntaxError, ValueError):  # PIL's ways of saying "corrupt"
-        return UNREADABLE_IMAGE
+            image.verify()  # PNG: every chunk's checksum; decodes no pixels
+            checksummed = image.format == "PNG"
+        if not checksummed:
+            _decode(path)  # a truncated JPEG passes verify(); only decoding finds it
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return UNREADABLE_IMAGE  # PIL's ways of saying "corrupt" (or "too large to be safe")
     return OK
+
+
+def _decode(path: Path) -> None:
+    # lmms-eval sets LOAD_TRUNCATED_IMAGES at import, which would hide the damage we look for.
+    previous, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+    try:
+        with Image.open(path) as image:
+            image.draft("RGB", (1, 1))  # JPEG: decode at 1/8 scale, still reading the whole stream
+            image.load()
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = previous
 
 
 def load_items(data_json: Path, image_root: Path) -> list[dict]:
