@@ -20,8 +20,9 @@ def extract_once(archive: Path, target: Path) -> Path:
 
     Extraction goes to a temporary sibling folder that is renamed into place only when complete,
     so an interrupted run never leaves a half-extracted folder that a later run would trust.
-    Members that escape the folder (absolute paths, `..`, links pointing outside, devices) are
-    refused: tar members through the standard `data` filter, zip members checked here.
+    Members that would escape the folder (`..`, links pointing outside, devices) are refused: tar
+    members through the standard `data` filter (which also strips a leading `/`, so absolute
+    names land inside the folder), zip members checked here.
     """
     target = Path(target)
     if (target / _DONE_MARKER).is_file():

@@ -16,6 +16,7 @@ from vlsbench_task.mmsafeaware.metrics import (
     per_sample_values,
     score_answer,
 )
+from vlsbench_task.responses import repair_responses
 
 
 class MMSafeAwareTask(ConfigurableTask):
@@ -42,6 +43,10 @@ class MMSafeAwareTask(ConfigurableTask):
             {self.config.test_split: datasets.Dataset.from_list(benchmark.rows)}
         )
         self.dataset_no_image = self.dataset  # images are paths, opened in doc_to_visual
+
+    def apply_filters(self):
+        super().apply_filters()
+        repair_responses(self.instances)
 
     def aggregation(self) -> dict:
         return {**super().aggregation(), **missing_image_aggregations(self.missing_image_ids)}

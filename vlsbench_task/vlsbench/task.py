@@ -8,23 +8,15 @@ concurrent batch, so each item is judged exactly once even in multi-process runs
 
 from __future__ import annotations
 
-import re
-
 import datasets
 from lmms_eval.api.task import ConfigurableTask
 from loguru import logger
 from PIL import Image
 
 from ..judge import JudgeEngine, JudgeItem, JudgeSettings
+from ..responses import repair_responses
 from . import metrics
 from .dataset import OK, load_items, locate_data
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _valid_text(value):
-    """`value` with lone surrogates replaced by U+FFFD (lmms-eval drops the whole samples log on one)."""
-    return _LONE_SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 def doc_to_visual(doc: dict) -> list[Image.Image]:
@@ -80,11 +72,7 @@ class VLSBenchTask(ConfigurableTask):
 
     def apply_filters(self):
         super().apply_filters()
-        for instance in self.instances:  # lone surrogates can be neither sent as UTF-8 nor logged
-            instance.resps = [_valid_text(response) for response in instance.resps]
-            instance.filtered_resps = {
-                key: _valid_text(value) for key, value in instance.filtered_resps.items()
-            }
+        repair_responses(self.instances)
         if not self._scoring or not self.instances:
             return
         items = []
