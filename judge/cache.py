@@ -41,7 +41,8 @@ class VerdictCache:
     def put(self, key: str, verdict: Verdict) -> None:
         if not verdict.ok:
             return
-        payload = verdict.model_copy(update={"cached": False, "requests": 0}).model_dump_json()
+        spent_nothing = {"cached": False, "requests": 0, "prompt_tokens": 0, "completion_tokens": 0}
+        payload = verdict.model_copy(update=spent_nothing).model_dump_json()
         with self._lock:
             self._db.execute("INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?)", (key, payload, time.time()))
 

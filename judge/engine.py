@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import collections
+import hashlib
 import sys
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from tqdm import tqdm
 
-from .backends import Backend, make_backend
+from .backends import make_backend
 from .cache import VerdictCache, cache_key
-from .images import image_sha256, prepare_image
+from .images import prepare_image
 from .limits import RateLimiter
 from .prompt import load_prompt
 from .schema import JudgeItem, Status, Verdict
@@ -26,9 +28,10 @@ class RunStats:
     statuses: dict[str, int] = field(default_factory=dict)
     cache_hits: int = 0
     requests: int = 0  # HTTP requests, retries included
-    retries: int = 0
+    retries: int = 0  # requests beyond the first for an item (HTTP retries and re-asked answers)
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    image_bytes_sent: int = 0  # image payloads of the items judged over the network (before base64)
     wall_s: float = 0.0
 
     @classmethod
@@ -41,6 +44,7 @@ class RunStats:
             retries=sum(max(0, v.requests - 1) for v in verdicts),
             prompt_tokens=sum(v.prompt_tokens for v in verdicts),
             completion_tokens=sum(v.completion_tokens for v in verdicts),
+            image_bytes_sent=sum(v.image.sent_bytes for v in verdicts if v.image and not v.cached),
             wall_s=round(wall_s, 3),
         )
 
@@ -57,12 +61,12 @@ class RunStats:
 
 
 class JudgeEngine:
-    def __init__(self, settings: JudgeSettings, backend: Backend | None = None):
+    def __init__(self, settings: JudgeSettings):
         settings.check()
         self.settings = settings
         self.prompt = load_prompt(settings.prompt_file)
-        self.backend = backend or make_backend(settings, self.prompt)
         self.limiter = RateLimiter(settings.rpm, settings.tpm, settings.max_tokens_total)
+        self.backend = make_backend(settings, self.prompt, self.limiter)
         uses_cache = self.backend.sees_image and settings.cache_path is not None
         self.cache = VerdictCache(settings.cache_path) if uses_cache else None
 
@@ -87,26 +91,31 @@ class JudgeEngine:
         return verdicts, RunStats.of(verdicts, time.monotonic() - started)
 
     def judge_one(self, item: JudgeItem) -> Verdict:
+        try:
+            return self._judge_one(item)
+        except Exception as error:  # a bug or an SDK surprise costs this item, not the whole batch
+            message = self.settings.redact(f"unexpected {type(error).__name__}: {error}")[:500]
+            return Verdict(status=Status.ERROR, backend=self.backend.name, error=message)
+
+    def _judge_one(self, item: JudgeItem) -> Verdict:
         if not self.backend.sees_image:
-            return self.backend.judge(item, None, self.limiter)
+            return self.backend.judge(item, None)
         try:
             if item.image_path is None:
                 raise FileNotFoundError("the item has no image")
+            raw = Path(item.image_path).read_bytes()
+            image_sha256 = hashlib.sha256(raw).hexdigest()  # of the file, so scaling changes no key
             key = cache_key(
-                self.backend.model_id,
-                self.prompt.sha256,
-                item.query,
-                item.response,
-                image_sha256(item.image_path),
+                self.backend.model_id, self.prompt.sha256, item.query, item.response, image_sha256
             )
             if self.cache is not None and (hit := self.cache.get(key)) is not None:
                 return hit.model_copy(update={"cached": True})
-            image = prepare_image(item.image_path, self.settings.image_max_side)
+            image = prepare_image(raw, self.settings.image_max_side)
         except (OSError, ValueError) as error:  # PIL raises these for missing and undecodable files
             return Verdict(
                 status=Status.ERROR, backend=self.backend.name, error=f"image unusable for the judge: {error}"
             )
-        verdict = self.backend.judge(item, image, self.limiter)
+        verdict = self.backend.judge(item, image)
         if self.cache is not None:
             self.cache.put(key, verdict)
         return verdict

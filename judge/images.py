@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
 from dataclasses import dataclass
-from pathlib import Path
 
 from PIL import Image
 
@@ -21,12 +19,7 @@ _SENT_AS_IS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "
 @dataclass(frozen=True)
 class PreparedImage:
     data_url: str
-    sha256: str  # of the original file, so the cache key does not depend on our scaling
     info: ImageInfo
-
-
-def image_sha256(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def target_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
@@ -38,8 +31,8 @@ def target_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def prepare_image(path: str | Path, max_side: int) -> PreparedImage:
-    raw = Path(path).read_bytes()
+def prepare_image(raw: bytes, max_side: int) -> PreparedImage:
+    """`raw` (the bytes of an image file) as the judge should receive it."""
     with Image.open(io.BytesIO(raw)) as image:
         image.load()
         original = image.size
@@ -54,7 +47,6 @@ def prepare_image(path: str | Path, max_side: int) -> PreparedImage:
             payload, mime = buffer.getvalue(), "image/jpeg"
     return PreparedImage(
         data_url=f"data:{mime};base64,{base64.b64encode(payload).decode()}",
-        sha256=hashlib.sha256(raw).hexdigest(),
         info=ImageInfo(
             original_size=original, sent_size=size, sent_bytes=len(payload), resized=size != original
         ),

@@ -12,7 +12,11 @@ class BudgetExhausted(RuntimeError):
 
 
 class RateLimiter:
-    """Sliding one-minute window over requests and tokens; `None` limits are not enforced."""
+    """Sliding one-minute window over requests and tokens; `None` limits are not enforced.
+
+    `acquire` is called for every HTTP request, SDK retries included, so a retry storm cannot
+    exceed VLSBENCH_JUDGE_RPM; the token budget is checked once per attempt at an item.
+    """
 
     WINDOW_S = 60.0
 
@@ -23,19 +27,20 @@ class RateLimiter:
         self._tokens: collections.deque[tuple[float, int]] = collections.deque()
         self.tokens_total = 0
 
-    def acquire(self) -> None:
-        """Wait until one more request fits the limits; raise BudgetExhausted once the budget is spent."""
+    def check_budget(self) -> None:
+        """Raise BudgetExhausted once VLSBENCH_JUDGE_MAX_TOKENS_TOTAL tokens have been spent."""
         with self._condition:
-            while True:
-                if self.max_tokens_total is not None and self.tokens_total >= self.max_tokens_total:
-                    raise BudgetExhausted(
-                        f"token budget of {self.max_tokens_total} (VLSBENCH_JUDGE_MAX_TOKENS_TOTAL) spent"
-                    )
-                wait = self._wait_s(time.monotonic())
-                if wait <= 0:
-                    self._requests.append(time.monotonic())
-                    return
+            if self.max_tokens_total is not None and self.tokens_total >= self.max_tokens_total:
+                raise BudgetExhausted(
+                    f"token budget of {self.max_tokens_total} (VLSBENCH_JUDGE_MAX_TOKENS_TOTAL) spent"
+                )
+
+    def acquire(self) -> None:
+        """Wait until one more request fits the per-minute limits."""
+        with self._condition:
+            while (wait := self._wait_s(time.monotonic())) > 0:
                 self._condition.wait(timeout=wait)
+            self._requests.append(time.monotonic())
 
     def record_tokens(self, tokens: int) -> None:
         with self._condition:

@@ -50,6 +50,13 @@ def keyword_verdict(body: dict, index: int) -> Reply:
     return Reply(content=json.dumps({"label": label, "label_str": LABELS[label], "explanation": reason}))
 
 
+class _Listener(ThreadingHTTPServer):
+    daemon_threads = True
+    # The default backlog of 5 drops connection attempts when a judge opens 32 at once; the
+    # client then waits about a second for the SYN to be retransmitted.
+    request_queue_size = 256
+
+
 class LocalJudgeServer:
     def __init__(
         self, policy: Policy = keyword_verdict, latency_s: float = 0.0, model: str = "gpt-4o-2024-08-06"
@@ -57,10 +64,11 @@ class LocalJudgeServer:
         self.policy, self.latency_s, self.model = policy, latency_s, model
         self.requests: list[dict] = []
         self.headers: list[dict[str, str]] = []
+        self.body_bytes: list[int] = []  # size of each request body as received
+        self.arrivals: list[float] = []  # time.monotonic() at which each request arrived
         self.in_flight = self.max_in_flight = 0
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._httpd.daemon_threads = True
+        self._httpd = _Listener(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     @property
@@ -98,15 +106,21 @@ class LocalJudgeServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes; with Nagle's algorithm the second one waits
+            # for the client's delayed ACK (40 ms on Linux) and would add that to every request.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args):  # keep test output quiet
                 pass
 
             def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                body = json.loads(raw)
                 with server._lock:
                     index = len(server.requests)
                     server.requests.append(body)
+                    server.body_bytes.append(len(raw))
+                    server.arrivals.append(time.monotonic())
                     server.headers.append(dict(self.headers))
                     server.in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)

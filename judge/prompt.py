@@ -14,6 +14,7 @@ SYSTEM_MESSAGE = "You are a helpful assistant."  # the authors' system message
 
 _PLACEHOLDER = re.compile(r"\{(query|response)\}")
 # Our data tags, as they could appear inside graded text: "<user_query", "</assistant_response" ...
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _TAG_LOOKALIKE = re.compile(r"<(\s*/?\s*)(user_query|assistant_response)", re.IGNORECASE)
 
 
@@ -33,8 +34,13 @@ class PromptTemplate:
         return _PLACEHOLDER.sub(lambda match: values[match.group(1)], self.text)
 
 
+def valid_text(text: str) -> str:
+    """`text` with lone surrogates, which UTF-8 (and so no request body) can carry, as U+FFFD."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
 def quote_data(text: str) -> str:
-    return _TAG_LOOKALIKE.sub(lambda match: f"&lt;{match.group(1)}{match.group(2)}", text)
+    return _TAG_LOOKALIKE.sub(lambda match: f"&lt;{match.group(1)}{match.group(2)}", valid_text(text))
 
 
 def load_prompt(path: str | os.PathLike | None = None) -> PromptTemplate:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import platformdirs
 
+from .prompt import load_prompt
+
 DEFAULT_MODEL = "gpt-4o-2024-08-06"  # what the alias "gpt-4o" meant when the paper was written
+MIN_SECRET_LENGTH = 8
 
 
 class JudgeNotConfigured(RuntimeError):
@@ -91,6 +94,24 @@ class JudgeSettings:
         if self.concurrency < 1:
             raise ValueError("VLSBENCH_JUDGE_CONCURRENCY must be at least 1")
 
+    def describe(self) -> dict:
+        """What to record beside results: which judge, where, with which prompt; never credentials."""
+        if self.backend == "keyword":
+            return {
+                "backend": "keyword",
+                "note": "offline phrase rules; an approximation, not the paper's judge",
+            }
+        prompt = load_prompt(self.prompt_file)
+        return {
+            "backend": self.backend,
+            "model_requested": self.model,
+            "base_url": self.public_base_url or "https://api.openai.com/v1",
+            "prompt_file": prompt.source,
+            "prompt_sha256": prompt.sha256,
+            "temperature": 0,
+            "image_max_side": self.image_max_side,
+        }
+
     @property
     def public_base_url(self) -> str | None:
         """The base URL without credentials or query string, safe to log and store."""
@@ -107,6 +128,10 @@ class JudgeSettings:
         if self.base_url:
             parts = urlsplit(self.base_url)
             secrets += [parts.password, parts.username, parts.query]
-        for secret in filter(None, secrets):
-            text = text.replace(secret, "***")
+            secrets += [value for _, value in parse_qsl(parts.query)]  # a server may echo one value
+        for secret in secrets:
+            # Shorter values are placeholders ("EMPTY", "none") that local servers accept; blanking
+            # them would mangle ordinary words in the judge's answers.
+            if secret and len(secret) >= MIN_SECRET_LENGTH:
+                text = text.replace(secret, "***")
         return text

@@ -16,10 +16,10 @@ class Backend(Protocol):
     model_id: str  # the model as requested; part of the cache key
     sees_image: bool  # False: the engine neither reads images nor caches (the backend is instant)
 
-    def judge(self, item: JudgeItem, image: PreparedImage | None, limiter: RateLimiter) -> Verdict: ...
+    def judge(self, item: JudgeItem, image: PreparedImage | None) -> Verdict: ...
 
 
-def make_backend(settings: JudgeSettings, prompt: PromptTemplate) -> Backend:
+def make_backend(settings: JudgeSettings, prompt: PromptTemplate, limiter: RateLimiter) -> Backend:
     if settings.backend == "keyword":
         from .keyword import KeywordJudge
 
@@ -27,5 +27,5 @@ def make_backend(settings: JudgeSettings, prompt: PromptTemplate) -> Backend:
     if settings.backend == "openai":
         from .openai_compatible import OpenAICompatibleJudge
 
-        return OpenAICompatibleJudge(settings, prompt)
+        return OpenAICompatibleJudge(settings, prompt, limiter)
     raise ValueError(f"unknown judge backend {settings.backend!r} (choose 'openai' or 'keyword')")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 
 from ..images import PreparedImage
-from ..limits import RateLimiter
 from ..schema import LABELS, JudgeItem, Status, Verdict
 
 VERSION = "keyword-v1"
@@ -60,7 +59,7 @@ class KeywordJudge:
     model_id = VERSION
     sees_image = False
 
-    def judge(self, item: JudgeItem, image: PreparedImage | None, limiter: RateLimiter) -> Verdict:
+    def judge(self, item: JudgeItem, image: PreparedImage | None) -> Verdict:
         label, reason = classify(item.response)
         return Verdict(
             status=Status.OK,

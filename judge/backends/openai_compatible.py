@@ -20,9 +20,10 @@ class OpenAICompatibleJudge:
     name = "openai"
     sees_image = True
 
-    def __init__(self, settings: JudgeSettings, prompt: PromptTemplate):
+    def __init__(self, settings: JudgeSettings, prompt: PromptTemplate, limiter: RateLimiter):
         self.settings = settings
         self.prompt = prompt
+        self.limiter = limiter
         self.model_id = settings.model
         self._client: openai.OpenAI | None = None
         self._client_lock = threading.Lock()
@@ -32,7 +33,7 @@ class OpenAICompatibleJudge:
     def _get_client(self) -> openai.OpenAI:
         with self._client_lock:  # built on first use: nothing touches the network at import
             if self._client is None:
-                http_client = openai.DefaultHttpxClient(event_hooks={"request": [self._count_request]})
+                http_client = openai.DefaultHttpxClient(event_hooks={"request": [self._before_request]})
                 self._client = openai.OpenAI(
                     api_key=self.settings.api_key or "no-key",  # local servers often need none
                     base_url=self.settings.base_url,
@@ -42,7 +43,9 @@ class OpenAICompatibleJudge:
                 )
             return self._client
 
-    def _count_request(self, request) -> None:
+    def _before_request(self, request) -> None:
+        """Runs for every HTTP request, the SDK's retries included, in the judging thread."""
+        self.limiter.acquire()
         self._requests.count = getattr(self._requests, "count", 0) + 1
 
     def messages(self, item: JudgeItem, image: PreparedImage) -> list[dict]:
@@ -57,7 +60,7 @@ class OpenAICompatibleJudge:
             },
         ]
 
-    def judge(self, item: JudgeItem, image: PreparedImage | None, limiter: RateLimiter) -> Verdict:
+    def judge(self, item: JudgeItem, image: PreparedImage | None) -> Verdict:
         assert image is not None, "the engine prepares the image of every item for this backend"
         self._requests.count = 0
         record = {"backend": self.name, "prompt_sha256": self.prompt.sha256, "image": image.info}
@@ -66,7 +69,7 @@ class OpenAICompatibleJudge:
         last_problem, last_raw, returned_model = "no answer", None, None
         for _ in range(1 + self.settings.parse_retries):
             try:
-                limiter.acquire()
+                self.limiter.check_budget()
                 completion = self._create(messages)
             except BudgetExhausted as error:
                 return self._verdict(Status.ERROR, record, tokens, error=str(error))
@@ -76,17 +79,21 @@ class OpenAICompatibleJudge:
                 return self._verdict(Status.ERROR, record, tokens, error=self._describe(error))
             except openai.APIError as error:  # retries inside the SDK are used up
                 return self._verdict(Status.ERROR, record, tokens, error=self._describe(error))
+            except ValueError as error:  # a 200 whose body is not JSON: ask again, like an unparsable answer
+                last_problem = f"malformed response body: {error}"
+                continue
             if completion.usage is not None:
                 tokens["prompt_tokens"] += completion.usage.prompt_tokens or 0
                 tokens["completion_tokens"] += completion.usage.completion_tokens or 0
-                limiter.record_tokens(completion.usage.total_tokens or 0)
+                self.limiter.record_tokens(completion.usage.total_tokens or 0)
             returned_model = completion.model
             if not completion.choices:
                 last_problem = "answer without choices"
                 continue
             choice = completion.choices[0]
-            last_raw = choice.message.content
-            refusal = getattr(choice.message, "refusal", None)
+            # A judge that echoes its request could repeat the key; nothing we store may hold it.
+            last_raw = self._redact(choice.message.content)
+            refusal = self._redact(getattr(choice.message, "refusal", None))
             if choice.finish_reason == "content_filter" or refusal:
                 return self._verdict(
                     Status.JUDGE_REFUSED, record, tokens, raw=last_raw or refusal, judge_model=returned_model
@@ -124,6 +131,9 @@ class OpenAICompatibleJudge:
                     raise
                 self._structured_outputs = False  # parse JSON from text from now on
         return client.chat.completions.create(**arguments)
+
+    def _redact(self, text: str | None) -> str | None:
+        return None if text is None else self.settings.redact(text)
 
     def _describe(self, error: openai.APIError) -> str:
         status = getattr(error, "status_code", None)

@@ -1,0 +1,45 @@
+"""Judge tests run the real engine against judge.local_server on 127.0.0.1; nothing of ours is patched."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from judge_support import FAKE_KEY, RESPONSES
+from PIL import Image
+from vlsbench_task.judge import JudgeItem, JudgeSettings
+
+
+@pytest.fixture
+def make_items(tmp_path):
+    """make_items(n) -> n items, each with its own small PNG and a distinct response."""
+
+    def make(n: int, size: tuple[int, int] = (32, 24)) -> list[JudgeItem]:
+        items = []
+        for index in range(n):
+            path = tmp_path / f"img_{index}_{size[0]}x{size[1]}.png"
+            Image.new("RGB", size, (index % 256, 40, 90)).save(path)
+            items.append(
+                JudgeItem(
+                    key=str(index),
+                    query=f"What should I do with this? ({index})",
+                    response=f"{RESPONSES[index % 3]} (item {index})",
+                    image_path=str(path),
+                )
+            )
+        return items
+
+    return make
+
+
+@pytest.fixture
+def settings_for(tmp_path):
+    """settings_for(server, **overrides) -> JudgeSettings aimed at the local server, own cache file."""
+
+    def make(server, **overrides) -> JudgeSettings:
+        base = JudgeSettings(
+            base_url=server.base_url, api_key=FAKE_KEY, cache_path=tmp_path / "cache.sqlite3", timeout_s=10
+        )
+        return dataclasses.replace(base, **overrides)
+
+    return make

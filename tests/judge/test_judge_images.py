@@ -1,0 +1,60 @@
+"""Images are sent at the size the OpenAI API would use anyway, and their sizes are recorded."""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from vlsbench_task.judge import JudgeEngine, JudgeSettings
+from vlsbench_task.judge.images import target_size
+from vlsbench_task.judge.local_server import LocalJudgeServer
+
+
+@pytest.mark.parametrize(
+    ("size", "max_side", "expected"),
+    [
+        ((4096, 1024), 2048, (2048, 512)),  # fits 2048 x 2048; short side already under 768
+        ((1600, 1200), 2048, (1024, 768)),  # short side brought to 768
+        ((3000, 3000), 2048, (768, 768)),
+        ((500, 300), 2048, (500, 300)),  # never enlarged
+        ((1600, 1200), 0, (1600, 1200)),  # 0 turns scaling off
+        ((1600, 1200), 1000, (1000, 750)),  # a smaller limit wins over the short-side rule
+    ],
+)
+def test_target_size(size, max_side, expected):
+    assert target_size(size, max_side) == expected
+
+
+def sent_image(body: dict) -> Image.Image:
+    url = next(
+        part["image_url"]["url"] for part in body["messages"][-1]["content"] if part["type"] == "image_url"
+    )
+    return Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
+
+
+@pytest.mark.network
+def test_large_images_are_downscaled_and_both_sizes_recorded(make_items, settings_for):
+    (item,) = make_items(1, size=(1600, 1200))
+    with LocalJudgeServer() as server:
+        (verdict,), stats = JudgeEngine(settings_for(server)).judge_all([item])
+        received = sent_image(server.requests[0])
+    assert received.size == (1024, 768)
+    assert verdict.image.original_size == (1600, 1200)
+    assert verdict.image.sent_size == (1024, 768) and verdict.image.resized
+    assert verdict.image.sent_bytes == stats.image_bytes_sent > 0
+
+
+@pytest.mark.network
+def test_image_max_side_zero_sends_the_original(make_items, settings_for, monkeypatch):
+    monkeypatch.setenv("VLSBENCH_JUDGE_IMAGE_MAX_SIDE", "0")
+    assert JudgeSettings.from_env().image_max_side == 0
+    (item,) = make_items(1, size=(1600, 1200))
+    original = Path(item.image_path).read_bytes()
+    with LocalJudgeServer() as server:
+        (verdict,), _ = JudgeEngine(settings_for(server, image_max_side=0)).judge_all([item])
+        url = server.requests[0]["messages"][-1]["content"][0]["image_url"]["url"]
+    assert url == "data:image/png;base64," + base64.b64encode(original).decode()
+    assert verdict.image.sent_size == (1600, 1200) and not verdict.image.resized
