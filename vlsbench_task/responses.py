@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+from .judge.prompt import valid_text
 
 
-def valid_text(value):
-    """`value` with lone surrogates replaced by U+FFFD; anything but text is returned as it is."""
-    return _LONE_SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
+def _valid(value):
+    return valid_text(value) if isinstance(value, str) else value
 
 
 def repair_responses(instances) -> None:
@@ -19,5 +16,5 @@ def repair_responses(instances) -> None:
     loses the whole samples log when one response holds one.
     """
     for instance in instances:
-        instance.resps = [valid_text(response) for response in instance.resps]
-        instance.filtered_resps = {key: valid_text(value) for key, value in instance.filtered_resps.items()}
+        instance.resps = [_valid(response) for response in instance.resps]
+        instance.filtered_resps = {key: _valid(value) for key, value in instance.filtered_resps.items()}

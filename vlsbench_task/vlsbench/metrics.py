@@ -20,6 +20,7 @@ COST_METRICS = {
     "judge_completion_tokens": "completion_tokens",
     "judge_requests": "requests",
 }
+SUMMED_METRICS = frozenset({*COST_METRICS, "judge_cache_hits"})  # aggregated with `total`
 VERDICT_METRIC = "n_judged"  # per sample: the full verdict record; aggregated: how many were judged ok
 
 

@@ -46,7 +46,7 @@ class VLSBenchTask(ConfigurableTask):
         data_json, image_root, origin = locate_data()
         self.items = load_items(data_json, image_root)
         self._verdicts: dict[int, object] = {}
-        metadata.update(data_origin=origin, judge=self._judge_description())
+        metadata.update(data_origin=origin, judge=self.judge_settings.describe())
         config["metadata"] = metadata
         # Per-category metric names come from the data; lmms-eval takes custom metric names only
         # when `process_results` is set, and ours needs this instance's verdicts.
@@ -96,23 +96,3 @@ class VLSBenchTask(ConfigurableTask):
 
     def _process_results(self, doc: dict, results: list) -> dict:
         return metrics.sample_metrics(doc, self._verdicts.get(doc["row"]))
-
-    def _judge_description(self) -> dict:
-        settings = self.judge_settings
-        if settings.backend == "keyword":
-            return {
-                "backend": "keyword",
-                "note": "offline phrase rules; an approximation, not the paper's judge",
-            }
-        from ..judge.prompt import load_prompt
-
-        prompt = load_prompt(settings.prompt_file)
-        return {
-            "backend": settings.backend,
-            "model_requested": settings.model,
-            "base_url": settings.public_base_url or "https://api.openai.com/v1",
-            "prompt_file": prompt.source,
-            "prompt_sha256": prompt.sha256,
-            "temperature": 0,
-            "image_max_side": settings.image_max_side,
-        }
