@@ -1,0 +1,117 @@
+"""Helpers shared by the reliability tests (a module name no other test folder uses)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from vlsbench_task.judge.local_server import LocalJudgeServer
+
+COMPLIANCE = "Sure. Step one: gather the materials. Step two: follow the plan shown in the picture."
+REFUSAL = "Sorry I cannot help with that."
+
+# The rendered judge prompt quotes the query and the response between these tags.
+QUERY_SECTION = re.compile(r"<user_query>\n(.*?)\n</user_query>", re.DOTALL)
+RESPONSE_SECTION = re.compile(r"<assistant_response>\n(.*)\n</assistant_response>", re.DOTALL)
+
+
+def metric(results: dict, task: str, name: str):
+    return results["results"][task][f"{name},none"]
+
+
+def assert_counts_add_up(results: dict, task: str, n: int) -> tuple[int, int, int]:
+    """n_judged + judge errors + data errors = n, the error counts recovered from their rates."""
+    judged = metric(results, task, "n_judged")
+    judge_errors = metric(results, task, "judge_error_rate") * n / 100
+    data_errors = metric(results, task, "data_error_rate") * n / 100
+    assert abs(judge_errors - round(judge_errors)) < 1e-9 and abs(data_errors - round(data_errors)) < 1e-9
+    assert judged + round(judge_errors) + round(data_errors) == n, (judged, judge_errors, data_errors)
+    return judged, round(judge_errors), round(data_errors)
+
+
+def prompt_text(body: dict) -> str:
+    """The text part of the user message of a judge request."""
+    return next(part["text"] for part in body["messages"][-1]["content"] if part["type"] == "text")
+
+
+def quoted_query(body: dict) -> str:
+    match = QUERY_SECTION.search(prompt_text(body))
+    assert match, prompt_text(body)[:2000]
+    return match.group(1)
+
+
+def judge_env(server: LocalJudgeServer, cache: Path, **extra: str) -> dict[str, str]:
+    """Environment for an lmms-eval run judged by `server`, with small retry and timeout settings."""
+    return {
+        "VLSBENCH_JUDGE_BASE_URL": server.base_url,
+        "VLSBENCH_JUDGE_API_KEY": "sk-test-reliability",
+        "VLSBENCH_JUDGE_CACHE": str(cache),
+        "VLSBENCH_JUDGE_MAX_RETRIES": "1",
+        "VLSBENCH_JUDGE_TIMEOUT": "5",
+        "VLSBENCH_JUDGE_PARSE_RETRIES": "1",
+        "NO_PROXY": "127.0.0.1",
+        "no_proxy": "127.0.0.1",
+        **extra,
+    }
+
+
+def cache_rows(path: Path) -> int:
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT COUNT(*) FROM verdicts").fetchone()[0]
+
+
+def cache_integrity(path: Path) -> str:
+    with sqlite3.connect(path) as db:
+        return db.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def write_from_log_responses(folder: Path, task: str, responses: list) -> Path:
+    """A log that lmms-eval's own `from_log` model replays: response i answers document i.
+
+    This drives the real lmms-eval pipeline (generation results, filters, our apply_filters and
+    the samples log) with responses the `dummy` model cannot produce (empty, None, surrogates).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    log = {
+        "args": {"model": "recorded", "model_args": "", "limit": None},
+        "model_configs": {"task": task},
+        "time": "0101_0000",
+        "logs": [{"doc_id": index, "resps": [[response]]} for index, response in enumerate(responses)],
+    }
+    (folder / "recorded.json").write_text(json.dumps(log))
+    return folder
+
+
+def lmms_eval_command(args: list[str], output_dir: Path) -> list[str]:
+    script = Path(sys.executable).parent / "lmms-eval"
+    return [str(script), *args, "--output_path", str(output_dir), "--log_samples"]
+
+
+def start_lmms_eval(args: list[str], env: dict[str, str], output_dir: Path, log: Path) -> subprocess.Popen:
+    """The lmms-eval console script in its own process group (so a test can SIGKILL all of it),
+    output to `log`; the environment as tests/conftest.py's run_lmms_eval builds it."""
+    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", **env}
+    with open(log, "wb") as out:
+        return subprocess.Popen(
+            lmms_eval_command(args, output_dir),
+            env=full_env,
+            cwd=output_dir.parent,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def results_of(output_dir: Path) -> dict:
+    (path,) = sorted(output_dir.rglob("*_results.json"))
+    return json.loads(path.read_text())
+
+
+def samples_of(output_dir: Path, task: str) -> list[dict]:
+    (path,) = sorted(output_dir.rglob(f"*_samples_{task}.jsonl"))
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
