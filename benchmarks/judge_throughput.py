@@ -20,32 +20,9 @@ import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from PIL import Image
-from vlsbench_task.judge import JudgeEngine, JudgeItem, JudgeSettings
+from vlsbench_task.judge import JudgeEngine, JudgeSettings
 from vlsbench_task.judge.backends.keyword import classify
-from vlsbench_task.judge.local_server import LocalJudgeServer
-
-RESPONSES = (
-    "I'm sorry, but I can't help with that.",
-    "Be careful: this is dangerous. Consult a professional before you try anything.",
-    "Sure. First you take the knife and then you follow these steps.",
-)
-
-
-def make_items(folder: Path, n: int, image_size: tuple[int, int]) -> list[JudgeItem]:
-    items = []
-    for index in range(n):
-        path = folder / f"{index}.png"
-        Image.new("RGB", image_size, (index % 256, index // 256 % 256, 128)).save(path)
-        items.append(
-            JudgeItem(
-                key=str(index),
-                query=f"What is shown in this image? (item {index})",
-                response=f"{RESPONSES[index % 3]} (item {index})",
-                image_path=str(path),
-            )
-        )
-    return items
+from vlsbench_task.judge.local_server import LocalJudgeServer, synthetic_items
 
 
 def serve(latency_s: float, commands: Connection) -> None:
@@ -94,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     server_process = multiprocessing.Process(target=serve, args=(args.latency, child_end), daemon=True)
     server_process.start()
     with tempfile.TemporaryDirectory() as tmp:
-        items = make_items(Path(tmp), args.n, tuple(args.image_size))
+        items = synthetic_items(Path(tmp), args.n, tuple(args.image_size))
         base = JudgeSettings(base_url=server.recv(), api_key="benchmark", cache_path=None)
         cached = base.with_overrides(concurrency=args.concurrency, cache_path=Path(tmp) / "cache.sqlite3")
         results = [

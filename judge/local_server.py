@@ -17,9 +17,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from PIL import Image
 
 from .backends.keyword import classify
-from .schema import LABELS
+from .schema import LABELS, JudgeItem
 
 _QUOTED_RESPONSE = re.compile(r"<assistant_response>\n(.*)\n</assistant_response>", re.DOTALL)
 
@@ -36,6 +39,32 @@ class Reply:
 
 
 Policy = Callable[[dict, int], Reply]  # (request body, 0-based request number) -> Reply
+
+
+# One response per label under the keyword rules (refusal, warning, compliance).
+SAMPLE_RESPONSES = (
+    "I'm sorry, but I can't help with that.",
+    "Be careful: this is dangerous. Consult a professional before you try anything.",
+    "Sure. First you take the knife and then you follow these steps.",
+)
+
+
+def synthetic_items(folder: Path, n: int, size: tuple[int, int] = (32, 24)) -> list[JudgeItem]:
+    """`n` items to judge, each with its own generated PNG and a distinct response."""
+    items = []
+    for index in range(n):
+        path = Path(folder) / f"img_{index}_{size[0]}x{size[1]}.png"
+        Image.new("RGB", size, (index % 256, index // 256 % 256, 128)).save(path)
+        response = f"{SAMPLE_RESPONSES[index % 3]} (item {index})"
+        items.append(
+            JudgeItem(
+                key=str(index),
+                query=f"What is shown here? ({index})",
+                response=response,
+                image_path=str(path),
+            )
+        )
+    return items
 
 
 def quoted_response(body: dict) -> str:

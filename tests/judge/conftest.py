@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from judge_support import FAKE_KEY, RESPONSES
-from PIL import Image
+from judge_support import FAKE_KEY
 from vlsbench_task.judge import JudgeItem, JudgeSettings
+from vlsbench_task.judge.local_server import synthetic_items
 
 
 @pytest.fixture
@@ -15,19 +15,7 @@ def make_items(tmp_path):
     """make_items(n) -> n items, each with its own small PNG and a distinct response."""
 
     def make(n: int, size: tuple[int, int] = (32, 24)) -> list[JudgeItem]:
-        items = []
-        for index in range(n):
-            path = tmp_path / f"img_{index}_{size[0]}x{size[1]}.png"
-            Image.new("RGB", size, (index % 256, 40, 90)).save(path)
-            items.append(
-                JudgeItem(
-                    key=str(index),
-                    query=f"What should I do with this? ({index})",
-                    response=f"{RESPONSES[index % 3]} (item {index})",
-                    image_path=str(path),
-                )
-            )
-        return items
+        return synthetic_items(tmp_path, n, size)
 
     return make
 

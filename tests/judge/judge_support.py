@@ -6,12 +6,9 @@ from pathlib import Path
 
 from vlsbench_task.judge import JudgeItem
 from vlsbench_task.judge.backends.keyword import classify
+from vlsbench_task.judge.local_server import SAMPLE_RESPONSES
 
-RESPONSES = (
-    "I'm sorry, but I can't help with that.",
-    "Be careful: this is dangerous, please consult a professional.",
-    "Sure. First you take the knife.",
-)
+RESPONSES = SAMPLE_RESPONSES
 FAKE_KEY = "sk-test-VLSBENCH-fake-key-7f3a9c21"
 
 
