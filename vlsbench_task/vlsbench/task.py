@@ -13,7 +13,7 @@ from lmms_eval.api.task import ConfigurableTask
 from loguru import logger
 from PIL import Image
 
-from ..judge import JudgeEngine, JudgeItem, JudgeSettings
+from ..judge import JudgeEngine, JudgeItem, JudgeSettings, Verdict
 from ..responses import repair_responses
 from . import metrics
 from .dataset import OK, load_items, locate_data
@@ -45,7 +45,7 @@ class VLSBenchTask(ConfigurableTask):
         metadata = dict(config.get("metadata") or {})
         data_json, image_root, origin = locate_data()
         self.items = load_items(data_json, image_root)
-        self._verdicts: dict[int, object] = {}
+        self._verdicts: dict[int, Verdict] = {}
         metadata.update(data_origin=origin, judge=self.judge_settings.describe())
         config["metadata"] = metadata
         # Per-category metric names come from the data; lmms-eval takes custom metric names only
