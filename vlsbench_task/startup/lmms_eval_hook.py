@@ -11,11 +11,10 @@ Nothing here may break lmms-eval: a plugin that fails to load is skipped with a 
 
 from __future__ import annotations
 
+# Imported at every interpreter start: only modules that start-up has loaded already.
 import functools
-import importlib.abc
 import importlib.machinery
 import sys
-from pathlib import Path
 
 ENTRY_POINT_GROUP = "lmms_eval.tasks"
 _TARGET = "lmms_eval.tasks"
@@ -34,7 +33,7 @@ def plugin_task_dirs() -> list[str]:
     for entry_point in entry_points(group=ENTRY_POINT_GROUP):
         try:
             package = entry_point.load()
-            dirs.extend(str(Path(path)) for path in package.__path__)
+            dirs.extend(package.__path__)
         except Exception as error:  # a broken plugin must not take lmms-eval down with it
             _report(f"lmms-eval task plugin {entry_point.value!r} skipped: {error!r}")
     return dirs
@@ -57,7 +56,7 @@ def patch(tasks_module) -> None:
         manager.initialize_tasks = _with_plugin_dirs(manager.initialize_tasks)
 
 
-class _PatchAfterExec(importlib.abc.Loader):
+class _PatchAfterExec:  # a loader (duck-typed: importlib.abc would cost start-up time)
     def __init__(self, loader):
         self._loader = loader
 
@@ -75,7 +74,7 @@ class _PatchAfterExec(importlib.abc.Loader):
             _report(f"vlsbench_task could not register its lmms-eval tasks: {error!r}")
 
 
-class _Finder(importlib.abc.MetaPathFinder):
+class _Finder:  # a meta path finder
     def find_spec(self, fullname, path, target=None):
         if fullname != _TARGET:
             return None
