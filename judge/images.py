@@ -14,6 +14,23 @@ from .schema import ImageInfo
 # sees it; sending more pixels only costs upload time.
 SHORT_SIDE = 768
 _SENT_AS_IS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
+_PLAIN_MODES = {
+    "RGB",
+    "RGBA",
+    "L",
+    "LA",
+    "P",
+    "1",
+}  # 8-bit modes any decoder reads; others (CMYK, 16-bit) are re-encoded
+_WIDE_GREY_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N"}
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """`image` in RGB, for the model and the judge alike. 16-bit greyscale is scaled to 8 bits
+    (a plain convert would clip nearly every pixel to white); every other mode converts as usual."""
+    if image.mode in _WIDE_GREY_MODES:
+        image = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
+    return image.convert("RGB")
 
 
 @dataclass(frozen=True)
@@ -37,13 +54,11 @@ def prepare_image(raw: bytes, max_side: int) -> PreparedImage:
         image.load()
         original = image.size
         size = target_size(original, max_side)
-        if size == original and image.format in _SENT_AS_IS:
+        if size == original and image.format in _SENT_AS_IS and image.mode in _PLAIN_MODES:
             payload, mime = raw, _SENT_AS_IS[image.format]
-        else:  # scale, or re-encode a format the API does not take (BMP, TIFF...)
+        else:  # scale, or re-encode what the API may not take (BMP, TIFF, CMYK, 16-bit...)
             buffer = io.BytesIO()
-            image.convert("RGB").resize(size, Image.Resampling.LANCZOS).save(
-                buffer, format="JPEG", quality=90
-            )
+            to_rgb(image).resize(size, Image.Resampling.LANCZOS).save(buffer, format="JPEG", quality=90)
             payload, mime = buffer.getvalue(), "image/jpeg"
     return PreparedImage(
         data_url=f"data:{mime};base64,{base64.b64encode(payload).decode()}",

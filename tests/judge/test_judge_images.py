@@ -58,3 +58,33 @@ def test_image_max_side_zero_sends_the_original(make_items, settings_for, monkey
         url = server.requests[0]["messages"][-1]["content"][0]["image_url"]["url"]
     assert url == "data:image/png;base64," + base64.b64encode(original).decode()
     assert verdict.image.sent_size == (1600, 1200) and not verdict.image.resized
+
+
+def test_sixteen_bit_greyscale_is_scaled_not_clipped_to_white():
+    from vlsbench_task.judge.images import to_rgb
+
+    grey = Image.new("I;16", (4, 4), 30000)  # 30000 / 65535 of full scale
+    assert to_rgb(grey).getpixel((0, 0)) == (117, 117, 117)
+    assert grey.convert("RGB").getpixel((0, 0)) == (255, 255, 255)  # what a plain convert gives
+
+
+@pytest.mark.parametrize(("mode", "fmt"), [("CMYK", "JPEG"), ("I;16", "PNG")])
+def test_modes_an_api_may_refuse_are_sent_as_rgb_jpeg(mode, fmt):
+    from vlsbench_task.judge.images import prepare_image
+
+    buffer = io.BytesIO()
+    Image.new(mode, (40, 30)).save(buffer, format=fmt)
+    prepared = prepare_image(buffer.getvalue(), max_side=2048)
+    assert prepared.data_url.startswith("data:image/jpeg;base64,")
+    decoded = Image.open(io.BytesIO(base64.b64decode(prepared.data_url.split(",", 1)[1])))
+    assert decoded.mode == "RGB" and decoded.size == (40, 30)
+    assert prepared.info.sent_size == prepared.info.original_size == (40, 30)
+
+
+def test_plain_png_is_sent_byte_for_byte():
+    from vlsbench_task.judge.images import prepare_image
+
+    buffer = io.BytesIO()
+    Image.new("P", (40, 30)).save(buffer, format="PNG")
+    prepared = prepare_image(buffer.getvalue(), max_side=2048)
+    assert base64.b64decode(prepared.data_url.split(",", 1)[1]) == buffer.getvalue()

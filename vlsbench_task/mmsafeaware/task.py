@@ -7,6 +7,7 @@ from lmms_eval.api.task import ConfigurableTask
 from loguru import logger
 from PIL import Image
 
+from vlsbench_task.judge.images import to_rgb
 from vlsbench_task.mmsafeaware.dataset import load_benchmark
 from vlsbench_task.mmsafeaware.download import resolve_data_dir
 from vlsbench_task.mmsafeaware.metrics import (
@@ -57,7 +58,7 @@ class MMSafeAwareTask(ConfigurableTask):
 
 def doc_to_visual(doc: dict) -> list[Image.Image]:
     with Image.open(doc["image_path"]) as image:
-        return [image.convert("RGB")]  # some images are palette PNGs
+        return [to_rgb(image)]  # some images are palette PNGs
 
 
 def doc_to_text(doc: dict) -> str:

@@ -14,6 +14,7 @@ from loguru import logger
 from PIL import Image
 
 from ..judge import JudgeEngine, JudgeItem, JudgeSettings, Verdict
+from ..judge.images import to_rgb
 from ..responses import repair_responses
 from . import metrics
 from .dataset import OK, load_items, locate_data
@@ -24,7 +25,7 @@ def doc_to_visual(doc: dict) -> list[Image.Image]:
     if doc["data_status"] != OK:
         return []
     with Image.open(doc["image_file"]) as image:
-        return [image.convert("RGB")]
+        return [to_rgb(image)]
 
 
 def doc_to_no_visual(doc: dict) -> list[Image.Image]:
