@@ -1,21 +1,25 @@
-"""LLM and keyword judges for the VLSBench rubric. Knows nothing of lmms-eval.
+"""A rubric-agnostic LLM judge: engine, cache, backends, limits and parsing. Knows nothing of lmms-eval
+and names no benchmark; benchmarks bring their rubrics (rubric.py).
 
 engine = JudgeEngine(JudgeSettings.from_env())
-verdicts, stats = engine.judge_all([JudgeItem(key="0", query=..., response=..., image_path=...)])
+verdicts, stats = engine.judge_all([JudgeItem(key="0", rubric=rubric, fields={...}, image_path=...)])
 """
 
 from .engine import JudgeEngine, RunStats
-from .schema import LABELS, SAFE_LABELS, JudgeItem, Status, Verdict
+from .rubric import OfflineRule, Rubric, Template, load_template
+from .schema import JudgeItem, Status, Verdict
 from .settings import JudgeNotConfigured, JudgeSettings
 
 __all__ = [
-    "LABELS",
-    "SAFE_LABELS",
     "JudgeEngine",
     "JudgeItem",
     "JudgeNotConfigured",
     "JudgeSettings",
+    "OfflineRule",
+    "Rubric",
     "RunStats",
     "Status",
+    "Template",
     "Verdict",
+    "load_template",
 ]

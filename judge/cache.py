@@ -1,7 +1,8 @@
 """Persistent verdict cache: SQLite in WAL mode, one committed row per `ok` verdict.
 
 Only `ok` verdicts are stored, so failures are asked again on the next run. Rows hold the verdict
-and a hash key; no API key, header or URL is ever written.
+and a hash key (judge model, rubric fingerprint, the item's field values and image bytes); no API
+key, header or URL is ever written. Judges that do not see the image are cached the same way.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from .schema import Verdict
 
 
-def cache_key(model: str, prompt_sha256: str, query: str, response: str, image_sha256: str | None) -> str:
-    material = json.dumps([model, prompt_sha256, query, response, image_sha256], ensure_ascii=False)
+def cache_key(model: str, rubric_fingerprint: str, fields: Mapping[str, str], image_sha256: str | None) -> str:
+    material = json.dumps([model, rubric_fingerprint, sorted(fields.items()), image_sha256], ensure_ascii=False)
     return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -15,9 +15,8 @@ from tqdm import tqdm
 
 from .backends import make_backend
 from .cache import VerdictCache, cache_key
-from .images import prepare_image
+from .images import PreparedImage, prepare_image
 from .limits import RateLimiter
-from .prompt import load_prompt
 from .schema import JudgeItem, Status, Verdict
 from .settings import JudgeSettings
 
@@ -64,10 +63,9 @@ class JudgeEngine:
     def __init__(self, settings: JudgeSettings):
         settings.check()
         self.settings = settings
-        self.prompt = load_prompt(settings.prompt_file)
         self.limiter = RateLimiter(settings.rpm, settings.tpm, settings.max_tokens_total)
-        self.backend = make_backend(settings, self.prompt, self.limiter)
-        uses_cache = self.backend.sees_image and settings.cache_path is not None
+        self.backend = make_backend(settings, self.limiter)
+        uses_cache = self.backend.remote and settings.cache_path is not None
         self.cache = VerdictCache(settings.cache_path) if uses_cache else None
 
     def judge_all(self, items: Sequence[JudgeItem], desc: str = "Judging") -> tuple[list[Verdict], RunStats]:
@@ -98,24 +96,32 @@ class JudgeEngine:
             return Verdict(status=Status.ERROR, backend=self.backend.name, error=message)
 
     def _judge_one(self, item: JudgeItem) -> Verdict:
-        if not self.backend.sees_image:
+        if not self.backend.remote:
             return self.backend.judge(item, None)
-        try:
-            if item.image_path is None:
-                raise FileNotFoundError("the item has no image")
-            raw = Path(item.image_path).read_bytes()
+        raw, image_sha256 = None, None
+        if item.rubric.sees_image:
+            try:
+                if item.image_path is None:
+                    raise FileNotFoundError("the item has no image")
+                raw = Path(item.image_path).read_bytes()
+            except OSError as error:
+                return self._image_error(error)
             image_sha256 = hashlib.sha256(raw).hexdigest()  # of the file, so scaling changes no key
-            key = cache_key(
-                self.backend.model_id, self.prompt.sha256, item.query, item.response, image_sha256
-            )
-            if self.cache is not None and (hit := self.cache.get(key)) is not None:
-                return hit.model_copy(update={"cached": True})
-            image = prepare_image(raw, self.settings.image_max_side)
-        except (OSError, ValueError) as error:  # PIL raises these for missing and undecodable files
-            return Verdict(
-                status=Status.ERROR, backend=self.backend.name, error=f"image unusable for the judge: {error}"
-            )
+        key = cache_key(self.backend.model_id, item.rubric.fingerprint, item.fields, image_sha256)
+        if self.cache is not None and (hit := self.cache.get(key)) is not None:
+            return hit.model_copy(update={"cached": True})
+        image: PreparedImage | None = None
+        if raw is not None:
+            try:
+                image = prepare_image(raw, self.settings.image_max_side)
+            except (OSError, ValueError) as error:  # PIL raises these for undecodable files
+                return self._image_error(error)
         verdict = self.backend.judge(item, image)
         if self.cache is not None:
             self.cache.put(key, verdict)
         return verdict
+
+    def _image_error(self, error: Exception) -> Verdict:
+        return Verdict(
+            status=Status.ERROR, backend=self.backend.name, error=f"image unusable for the judge: {error}"
+        )

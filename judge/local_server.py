@@ -1,30 +1,30 @@
 """A local OpenAI-compatible chat-completions server, for tests, benchmarks and offline demos.
 
 It listens on 127.0.0.1 only, answers `POST /v1/chat/completions` through a `policy` (by default
-the keyword rules applied to the quoted response, so verdicts are predictable), and records what
-it received: request bodies and headers, how many requests were in flight at once.
+each rubric's own offline rules applied to the fields it reads back from the prompt, so verdicts
+are predictable), and records what it received: request bodies and headers, how many requests
+were in flight at once. It calls itself `local-stand-in-judge` unless told otherwise.
 
-    with LocalJudgeServer(latency_s=0.2) as server:
+    with LocalJudgeServer(rubrics=[rubric], latency_s=0.2) as server:
         os.environ["VLSBENCH_JUDGE_BASE_URL"] = server.base_url
 """
 
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from PIL import Image
 
-from .backends.keyword import classify
-from .schema import LABELS, JudgeItem
+from .rubric import Rubric
+from .schema import JudgeItem
 
-_QUOTED_RESPONSE = re.compile(r"<assistant_response>\n(.*)\n</assistant_response>", re.DOTALL)
+STAND_IN_MODEL = "local-stand-in-judge"
 
 
 @dataclass
@@ -41,7 +41,7 @@ class Reply:
 Policy = Callable[[dict, int], Reply]  # (request body, 0-based request number) -> Reply
 
 
-# One response per label under the keyword rules (refusal, warning, compliance).
+# A refusal, a warning and a compliance, as a model under test might answer.
 SAMPLE_RESPONSES = (
     "I'm sorry, but I can't help with that.",
     "Be careful: this is dangerous. Consult a professional before you try anything.",
@@ -49,34 +49,50 @@ SAMPLE_RESPONSES = (
 )
 
 
-def synthetic_items(folder: Path, n: int, size: tuple[int, int] = (32, 24)) -> list[JudgeItem]:
-    """`n` items to judge, each with its own generated PNG and a distinct response."""
+def synthetic_items(
+    folder: Path, n: int, rubric: Rubric, size: tuple[int, int] = (32, 24)
+) -> list[JudgeItem]:
+    """`n` items to judge for a rubric whose fields are `query` and `response`, each with its own
+    generated PNG and a distinct response."""
     items = []
     for index in range(n):
         path = Path(folder) / f"img_{index}_{size[0]}x{size[1]}.png"
         Image.new("RGB", size, (index % 256, index // 256 % 256, 128)).save(path)
-        response = f"{SAMPLE_RESPONSES[index % 3]} (item {index})"
-        items.append(
-            JudgeItem(
-                key=str(index),
-                query=f"What is shown here? ({index})",
-                response=response,
-                image_path=str(path),
-            )
-        )
+        fields = {
+            "query": f"What is shown here? ({index})",
+            "response": f"{SAMPLE_RESPONSES[index % 3]} (item {index})",
+        }
+        items.append(JudgeItem(key=str(index), rubric=rubric, fields=fields, image_path=str(path)))
     return items
 
 
-def quoted_response(body: dict) -> str:
-    """The model response quoted in a judge request rendered from our default prompt."""
-    text = next(part["text"] for part in body["messages"][-1]["content"] if part["type"] == "text")
-    match = _QUOTED_RESPONSE.search(text)
-    return match.group(1) if match else ""
+def request_text(body: dict) -> str:
+    """The text part of a judge request's user message."""
+    return next(part["text"] for part in body["messages"][-1]["content"] if part["type"] == "text")
 
 
-def keyword_verdict(body: dict, index: int) -> Reply:
-    label, reason = classify(quoted_response(body))
-    return Reply(content=json.dumps({"label": label, "label_str": LABELS[label], "explanation": reason}))
+def read_request(body: dict, rubrics: Sequence[Rubric]) -> tuple[Rubric, dict[str, str]] | None:
+    """The rubric a request was rendered from and its (quoted) field values, or None."""
+    schema_name = (body.get("response_format") or {}).get("json_schema", {}).get("name")
+    text = request_text(body)
+    for rubric in sorted(rubrics, key=lambda r: r.name != schema_name):
+        for template in rubric.templates.values():
+            if (fields := template.extract(text)) is not None:
+                return rubric, fields
+    return None
+
+
+def rules_policy(rubrics: Sequence[Rubric]) -> Policy:
+    """Answer as each rubric's offline rule would, on the fields read back from the prompt."""
+
+    def policy(body: dict, index: int) -> Reply:
+        found = read_request(body, rubrics)
+        if found is None or found[0].offline is None:
+            return Reply(status=400, body=b'{"error": {"message": "no rubric with offline rules matches"}}')
+        rubric, fields = found
+        return Reply(content=rubric.offline.answer(fields).model_dump_json())
+
+    return policy
 
 
 class _Listener(ThreadingHTTPServer):
@@ -88,9 +104,14 @@ class _Listener(ThreadingHTTPServer):
 
 class LocalJudgeServer:
     def __init__(
-        self, policy: Policy = keyword_verdict, latency_s: float = 0.0, model: str = "gpt-4o-2024-08-06"
+        self,
+        policy: Policy | None = None,
+        rubrics: Sequence[Rubric] = (),
+        latency_s: float = 0.0,
+        model: str = STAND_IN_MODEL,
     ):
-        self.policy, self.latency_s, self.model = policy, latency_s, model
+        self.policy = policy or rules_policy(rubrics)
+        self.latency_s, self.model = latency_s, model
         self.requests: list[dict] = []
         self.headers: list[dict[str, str]] = []
         self.body_bytes: list[int] = []  # size of each request body as received

@@ -1,41 +1,75 @@
-"""Reading a verdict out of a judge's text: structured output, bare JSON, or JSON with prose around it."""
+"""Reading a rubric's answer out of a judge's text, in the shapes real judges answer in.
+
+Accepted: structured output, bare JSON, JSON in a code fence or with prose around it, JSON nested one
+object deep, field names in another case; values as the answer model accepts them (see answers.py).
+A reasoning block (`<think>...</think>`) is cut off first: the verdict comes from the final answer,
+never from inside the reasoning. Several valid answers that disagree are a contradiction, never a
+guess; a rubric may read its authors' own text format when no JSON answer is found.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from .schema import LABELS, JudgeAnswer
+from .rubric import Rubric
+
+_REASONING_TAGS = ("think", "thinking", "reasoning")
+_CLOSING = re.compile(r"</(?:" + "|".join(_REASONING_TAGS) + r")\s*>", re.IGNORECASE)
+_OPENING = re.compile(r"<(?:" + "|".join(_REASONING_TAGS) + r")\s*>", re.IGNORECASE)
 
 
 class ParseError(ValueError):
     pass
 
 
-def parse_answer(text: str | None) -> JudgeAnswer:
-    """The first JSON object in `text` that is a valid verdict.
+def final_answer(text: str) -> str:
+    """`text` without its reasoning: what follows the last closing reasoning tag, and nothing of a
+    reasoning block left open (a judge cut off while thinking has given no answer)."""
+    closings = list(_CLOSING.finditer(text))
+    if closings:
+        text = text[closings[-1].end() :]
+    opening = _OPENING.search(text)
+    return text[: opening.start()] if opening else text
 
-    A missing `label_str` is filled from the label and a missing explanation left empty (servers
-    without structured outputs often drop them); a `label_str` that contradicts the label, or a
-    label outside {1, 2, 3}, is an error, never a guess.
-    """
+
+def parse_answer(text: str | None, rubric: Rubric) -> BaseModel:
     if not text or not text.strip():
         raise ParseError("empty judge answer")
-    problems = []
-    for candidate in _json_objects(text):
-        fields = {key: candidate[key] for key in ("label", "label_str", "explanation") if key in candidate}
-        if type(fields.get("label")) is int and fields["label"] in LABELS:
-            fields.setdefault("label_str", LABELS[fields["label"]])
-        fields.setdefault("explanation", "")
+    answer_text = final_answer(text)
+    if not answer_text.strip():
+        raise ParseError("no answer after the judge's reasoning")
+    model = rubric.answer_model
+    valid, problems = [], []
+    for candidate in _json_objects(answer_text):
         try:
-            return JudgeAnswer.model_validate(fields)
+            valid.append(model.model_validate(_known_fields(candidate, model)))
         except ValidationError as error:
             problems.append(f"{json.dumps(candidate)[:200]}: {error.errors()[0]['msg']}")
+    if not valid and rubric.text_answer is not None and (fields := rubric.text_answer(answer_text)):
+        try:
+            valid.append(model.model_validate(fields))
+        except ValidationError as error:
+            problems.append(f"{answer_text[:200]!r}: {error.errors()[0]['msg']}")
+    labels = {json.dumps(getattr(answer, rubric.label_field)) for answer in valid}
+    if len(labels) > 1:
+        raise ParseError(f"contradictory answers in one reply: {rubric.label_field} {sorted(labels)}")
+    if valid:
+        return valid[-1]
     raise ParseError("; ".join(problems) if problems else "no JSON object in judge answer")
 
 
-def _json_objects(text: str):
+def _known_fields(candidate: dict, model: type[BaseModel]) -> dict:
+    """The candidate's keys that name fields of `model`, matched regardless of case."""
+    by_name = {name.casefold(): name for name in model.model_fields}
+    return {by_name[key.casefold()]: value for key, value in candidate.items() if key.casefold() in by_name}
+
+
+def _json_objects(text: str) -> Iterator[dict]:
+    """Every JSON object in `text`, and the objects directly inside one (`{"verdict": {...}}`)."""
     decoder = json.JSONDecoder()
     start = text.find("{")
     while start != -1:
@@ -46,4 +80,5 @@ def _json_objects(text: str):
             continue
         if isinstance(candidate, dict):
             yield candidate
+            yield from (value for value in candidate.values() if isinstance(value, dict))
         start = text.find("{", end)

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import platformdirs
 
-from .prompt import load_prompt
+from .rubric import Rubric
 
 DEFAULT_MODEL = "gpt-4o-2024-08-06"  # what the alias "gpt-4o" meant when the paper was written
 MIN_SECRET_LENGTH = 8
@@ -44,7 +44,6 @@ class JudgeSettings:
     model: str = DEFAULT_MODEL
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
-    prompt_file: str | None = None
     concurrency: int = 16
     timeout_s: float = 60.0
     max_retries: int = 6  # HTTP retries inside the OpenAI SDK (429, 5xx, timeouts, dropped connections)
@@ -56,14 +55,20 @@ class JudgeSettings:
     cache_path: Path | None = field(default_factory=default_cache_path)  # None: no cache
 
     @classmethod
-    def from_env(cls, backend: str = "openai") -> JudgeSettings:
+    def from_env(cls, backend: str = "openai", task: str | None = None, task_model: str | None = None):
+        """The VLSBENCH_JUDGE_* variables, which serve every judged task. The judge model of a task is
+        VLSBENCH_JUDGE_MODEL_<TASK> if set, else VLSBENCH_JUDGE_MODEL, else the task's own default
+        (`task_model`), else DEFAULT_MODEL."""
         cache = _env("VLSBENCH_JUDGE_CACHE")
+        task_variable = f"VLSBENCH_JUDGE_MODEL_{task.upper()}" if task else None
         return cls(
             backend=backend,
-            model=_env("VLSBENCH_JUDGE_MODEL") or DEFAULT_MODEL,
+            model=(task_variable and _env(task_variable))
+            or _env("VLSBENCH_JUDGE_MODEL")
+            or task_model
+            or DEFAULT_MODEL,
             base_url=_env("VLSBENCH_JUDGE_BASE_URL"),
             api_key=_env("VLSBENCH_JUDGE_API_KEY") or _env("OPENAI_API_KEY"),
-            prompt_file=_env("VLSBENCH_JUDGE_PROMPT_FILE"),
             concurrency=_int_env("VLSBENCH_JUDGE_CONCURRENCY", 16),
             timeout_s=float(_env("VLSBENCH_JUDGE_TIMEOUT") or 60),
             max_retries=_int_env("VLSBENCH_JUDGE_MAX_RETRIES", 6),
@@ -82,34 +87,34 @@ class JudgeSettings:
     def with_overrides(self, **overrides) -> JudgeSettings:
         return replace(self, **{key: value for key, value in overrides.items() if value is not None})
 
-    def check(self) -> None:
-        """Fail before any inference when the OpenAI-compatible judge has nowhere to go."""
+    def problem(self) -> str | None:
+        """Why this judge cannot work, or None. Checked before any download or inference."""
         if self.backend == "openai" and not (self.api_key or self.base_url):
-            raise JudgeNotConfigured(
-                "The VLSBench judge is not configured. Set VLSBENCH_JUDGE_API_KEY (or OPENAI_API_KEY) to "
-                "judge with OpenAI, or VLSBENCH_JUDGE_BASE_URL for another OpenAI-compatible server "
-                "(Azure, vLLM, SGLang; VLSBENCH_JUDGE_MODEL names its model). To run offline without a "
-                "judge API, use the task vlsbench_keyword (an approximate keyword judge)."
+            return (
+                "no judge is configured: set VLSBENCH_JUDGE_API_KEY (or OPENAI_API_KEY) to judge with "
+                "OpenAI, or VLSBENCH_JUDGE_BASE_URL for another OpenAI-compatible server (Azure, vLLM, "
+                "SGLang; VLSBENCH_JUDGE_MODEL names its model)"
             )
         if self.concurrency < 1:
-            raise ValueError("VLSBENCH_JUDGE_CONCURRENCY must be at least 1")
+            return "VLSBENCH_JUDGE_CONCURRENCY must be at least 1"
+        return None
 
-    def describe(self) -> dict:
-        """What to record beside results: which judge, where, with which prompt; never credentials."""
+    def check(self) -> None:
+        if (problem := self.problem()) is not None:
+            raise JudgeNotConfigured(problem)
+
+    def describe(self, rubric: Rubric) -> dict:
+        """What to record beside results: which judge, where, with which rubric; never credentials."""
         if self.backend == "keyword":
-            return {
-                "backend": "keyword",
-                "note": "offline phrase rules; an approximation, not the paper's judge",
-            }
-        prompt = load_prompt(self.prompt_file)
+            rules = rubric.offline.version if rubric.offline else None
+            return {"backend": "keyword", "rules": rules, "note": "offline rules; an approximation, not the paper's judge"}
         return {
             "backend": self.backend,
             "model_requested": self.model,
             "base_url": self.public_base_url or "https://api.openai.com/v1",
-            "prompt_file": prompt.source,
-            "prompt_sha256": prompt.sha256,
             "temperature": 0,
             "image_max_side": self.image_max_side,
+            **rubric.describe(),
         }
 
     @property

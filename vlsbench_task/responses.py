@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .judge.prompt import valid_text
+from .judge.rubric import valid_text
 
 
 def _valid(value):

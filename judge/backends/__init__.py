@@ -6,7 +6,6 @@ from typing import Protocol
 
 from ..images import PreparedImage
 from ..limits import RateLimiter
-from ..prompt import PromptTemplate
 from ..schema import JudgeItem, Verdict
 from ..settings import JudgeSettings
 
@@ -14,12 +13,12 @@ from ..settings import JudgeSettings
 class Backend(Protocol):
     name: str
     model_id: str  # the model as requested; part of the cache key
-    sees_image: bool  # False: the engine neither reads images nor caches (the backend is instant)
+    remote: bool  # False: answers at once, from rules; the engine neither sends images nor caches
 
     def judge(self, item: JudgeItem, image: PreparedImage | None) -> Verdict: ...
 
 
-def make_backend(settings: JudgeSettings, prompt: PromptTemplate, limiter: RateLimiter) -> Backend:
+def make_backend(settings: JudgeSettings, limiter: RateLimiter) -> Backend:
     if settings.backend == "keyword":
         from .keyword import KeywordJudge
 
@@ -27,5 +26,5 @@ def make_backend(settings: JudgeSettings, prompt: PromptTemplate, limiter: RateL
     if settings.backend == "openai":
         from .openai_compatible import OpenAICompatibleJudge
 
-        return OpenAICompatibleJudge(settings, prompt, limiter)
+        return OpenAICompatibleJudge(settings, limiter)
     raise ValueError(f"unknown judge backend {settings.backend!r} (choose 'openai' or 'keyword')")

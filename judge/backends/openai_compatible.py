@@ -1,4 +1,4 @@
-"""The paper's judge: a chat-completions model that sees the image (OpenAI, Azure, vLLM, SGLang...)."""
+"""An LLM judge behind any OpenAI-compatible chat-completions server (OpenAI, Azure, vLLM, SGLang...)."""
 
 from __future__ import annotations
 
@@ -9,25 +9,22 @@ import openai
 from ..images import PreparedImage
 from ..limits import BudgetExhausted, RateLimiter
 from ..parsing import ParseError, parse_answer
-from ..prompt import SYSTEM_MESSAGE, PromptTemplate
-from ..schema import JudgeItem, Status, Verdict, response_format
+from ..rubric import Rubric
+from ..schema import JudgeItem, Status, Verdict
 from ..settings import JudgeSettings
-
-MAX_TOKENS = 128  # the authors' setting
 
 
 class OpenAICompatibleJudge:
     name = "openai"
-    sees_image = True
+    remote = True
 
-    def __init__(self, settings: JudgeSettings, prompt: PromptTemplate, limiter: RateLimiter):
+    def __init__(self, settings: JudgeSettings, limiter: RateLimiter):
         self.settings = settings
-        self.prompt = prompt
         self.limiter = limiter
         self.model_id = settings.model
         self._client: openai.OpenAI | None = None
         self._client_lock = threading.Lock()
-        self._structured_outputs = True  # turned off once for servers that reject response_format
+        self._structured_outputs = True  # turned off for good once a server rejects response_format
         self._requests = threading.local()  # HTTP requests of the current item, retries included
 
     def _get_client(self) -> openai.OpenAI:
@@ -48,29 +45,29 @@ class OpenAICompatibleJudge:
         self.limiter.acquire()
         self._requests.count = getattr(self._requests, "count", 0) + 1
 
-    def messages(self, item: JudgeItem, image: PreparedImage) -> list[dict]:
-        return [
-            {"role": "system", "content": SYSTEM_MESSAGE},
-            {
-                "role": "user",
-                "content": [
-                    {"type": "image_url", "image_url": {"url": image.data_url}},
-                    {"type": "text", "text": self.prompt.render(item.query, item.response)},
-                ],
-            },
-        ]
+    @staticmethod
+    def messages(item: JudgeItem, image: PreparedImage | None) -> list[dict]:
+        rubric = item.rubric
+        text = rubric.template_for(item.fields).render(item.fields)
+        content = [{"type": "image_url", "image_url": {"url": image.data_url}}] if image else []
+        system = [{"role": "system", "content": rubric.system_message}] if rubric.system_message else []
+        return [*system, {"role": "user", "content": [*content, {"type": "text", "text": text}]}]
 
     def judge(self, item: JudgeItem, image: PreparedImage | None) -> Verdict:
-        assert image is not None, "the engine prepares the image of every item for this backend"
         self._requests.count = 0
-        record = {"backend": self.name, "prompt_sha256": self.prompt.sha256, "image": image.info}
+        rubric = item.rubric
+        record = {
+            "backend": self.name,
+            "prompt_sha256": rubric.template_for(item.fields).sha256,
+            "image": image.info if image else None,
+        }
         tokens = {"prompt_tokens": 0, "completion_tokens": 0}
         messages = self.messages(item, image)
         last_problem, last_raw, returned_model = "no answer", None, None
         for _ in range(1 + self.settings.parse_retries):
             try:
                 self.limiter.check_budget()
-                completion = self._create(messages)
+                completion = self._create(messages, rubric)
             except BudgetExhausted as error:
                 return self._verdict(Status.ERROR, record, tokens, error=str(error))
             except openai.BadRequestError as error:
@@ -99,33 +96,28 @@ class OpenAICompatibleJudge:
                     Status.JUDGE_REFUSED, record, tokens, raw=last_raw or refusal, judge_model=returned_model
                 )
             try:
-                answer = parse_answer(last_raw)
+                answer = parse_answer(last_raw, rubric)
             except ParseError as error:
                 last_problem = str(error)
                 continue
-            return Verdict.from_answer(
-                answer,
-                raw=last_raw,
-                judge_model=returned_model,
-                requests=self._requests.count,
-                **record,
-                **tokens,
+            return self._verdict(
+                Status.OK, record, tokens, answer=answer.model_dump(), raw=last_raw, judge_model=returned_model
             )
         return self._verdict(
             Status.PARSE_ERROR, record, tokens, raw=last_raw, error=last_problem, judge_model=returned_model
         )
 
-    def _create(self, messages: list[dict]):
+    def _create(self, messages: list[dict], rubric: Rubric):
         client = self._get_client()
         arguments = {
             "model": self.settings.model,
             "messages": messages,
             "temperature": 0,
-            "max_tokens": MAX_TOKENS,
+            "max_tokens": rubric.max_tokens,
         }
         if self._structured_outputs:
             try:
-                return client.chat.completions.create(**arguments, response_format=response_format())
+                return client.chat.completions.create(**arguments, response_format=rubric.response_format())
             except openai.BadRequestError as error:
                 if not _rejects_response_format(error):
                     raise

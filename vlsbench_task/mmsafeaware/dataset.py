@@ -1,4 +1,8 @@
-"""Reading the MMSafeAware `data/` folder: prompts, images, and the checks that it is the pinned release."""
+"""Reading the MMSafeAware `data/` folder: prompts, images, and the checks that it is the pinned release.
+
+Every prompt becomes one document, in id order; a prompt without an image (70 upstream, 7 more in
+some copies) keeps its place with the status `missing_image` and is reported, never scored.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from vlsbench_task.base.benchmark import report_unusable
+from vlsbench_task.base.data import DataVerificationError
+from vlsbench_task.base.images import check_image
 from vlsbench_task.mmsafeaware.subsets import label_of
 
 PROMPT_FILE = "prompt.txt"
@@ -19,22 +26,11 @@ IMAGE_EXTENSIONS = (".jpeg", ".jpg", ".png", ".webp")
 _BLOCK_SEPARATOR = re.compile(r"\n\s*\n")
 
 
-class DataVerificationError(RuntimeError):
-    """The data folder is not the pinned MMSafeAware release."""
-
-
 @dataclass(frozen=True)
 class Prompt:
     id: int
     question: str
     sentence: str  # as published, in double quotes
-
-
-@dataclass(frozen=True)
-class Benchmark:
-    rows: list[dict]  # one per prompt with an image, in id order
-    missing_image_ids: list[int]
-    n_prompts: int
 
 
 def parse_prompt_file(text: str) -> list[Prompt]:
@@ -77,8 +73,12 @@ def find_images(data_dir: Path) -> dict[int, Path]:
     return images
 
 
-def load_benchmark(data_dir: Path) -> Benchmark:
-    """Verified prompts joined with their images and labels; ids without an image are listed apart."""
+def verify(data_dir: Path) -> None:
+    verify_prompt_file(Path(data_dir) / PROMPT_FILE)
+
+
+def load(data_dir: Path, options: dict | None = None) -> list[dict]:
+    """Verified prompts joined with their labels and images, in id order."""
     data_dir = Path(data_dir)
     prompt_path = data_dir / PROMPT_FILE
     verify_prompt_file(prompt_path)
@@ -86,14 +86,11 @@ def load_benchmark(data_dir: Path) -> Benchmark:
     if len(prompts) != PROMPT_COUNT:
         raise DataVerificationError(f"{prompt_path}: {len(prompts)} prompts, expected {PROMPT_COUNT}")
     images = find_images(data_dir)
-    rows, missing = [], []
+    docs = []
     for prompt in sorted(prompts, key=lambda p: p.id):
-        image = images.get(prompt.id)
-        if image is None:
-            missing.append(prompt.id)
-            continue
         label = label_of(prompt.id)
-        rows.append(
+        image = images.get(prompt.id)
+        docs.append(
             {
                 "id": prompt.id,
                 "subset": label.subset,
@@ -101,7 +98,10 @@ def load_benchmark(data_dir: Path) -> Benchmark:
                 "gold": label.gold,
                 "question": prompt.question,
                 "sentence": prompt.sentence,
-                "image_path": str(image.resolve()),
+                "image_file": str(image.resolve()) if image else None,
+                "data_status": check_image(image),
             }
         )
-    return Benchmark(rows=rows, missing_image_ids=missing, n_prompts=len(prompts))
+    report_unusable("MMSafeAware", docs, "id")
+    return docs
+

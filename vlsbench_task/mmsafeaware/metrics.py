@@ -7,14 +7,12 @@ collects is that metric, and lmms-eval's CLT standard error over them is meaning
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from statistics import fmean
 
+from vlsbench_task.base.images import MISSING_IMAGE
 from vlsbench_task.mmsafeaware.parsing import PARSERS
 from vlsbench_task.mmsafeaware.subsets import SUBSETS, UNSAFE_SUBSETS
-
-# Reported from the loaded data, not from any item: see missing_image_aggregations.
-MISSING_IMAGE_METRICS = ("n_missing_image", "missing_image_ids")
 
 
 def score_answer(doc: dict, response: str | None, parser: str) -> dict:
@@ -83,9 +81,16 @@ def format_id_ranges(ids: Iterable[int]) -> str:
     return ", ".join(str(first) if first == last else f"{first}-{last}" for first, last in runs)
 
 
-def missing_image_aggregations(missing_ids: list[int]) -> dict[str, Callable[[list], object]]:
-    """Aggregations that report the prompts left out for lack of an image, whatever the items say."""
-    return {
-        "n_missing_image": lambda _values: len(missing_ids),
-        "missing_image_ids": lambda _values: format_id_ranges(missing_ids),
-    }
+def row_values(doc: dict) -> dict:
+    """Every prompt, with or without its image, counts towards the prompts reported as imageless.
+    (A record, not a number: lmms-eval computes no standard error of a count or of ids.)"""
+    record = {"id": doc["id"], "missing_image": doc["data_status"] == MISSING_IMAGE}
+    return {"n_missing_image": record, "missing_image_ids": record}
+
+
+def missing_count_agg(records: list[dict]) -> int:
+    return sum(record["missing_image"] for record in records)
+
+
+def missing_ids_agg(records: list[dict]) -> str:
+    return format_id_ranges(record["id"] for record in records if record["missing_image"])

@@ -6,6 +6,10 @@ interpreter start; that only registers a finder, which waits for `lmms_eval.task
 imported and then wraps `TaskManager.initialize_tasks`, so every folder advertised in the
 `lmms_eval.tasks` entry-point group is indexed after the user's own include paths.
 
+It also wraps `TaskManager.load_task_or_group`, which lmms-eval calls with the request format its
+model class reads ("chat" or "simple"): class-based tasks are built without it, so the wrapper
+keeps it, and whether the run is `--predict_only`, where `loading_context()` finds them.
+
 Nothing here may break lmms-eval: a plugin that fails to load is skipped with a warning.
 """
 
@@ -18,6 +22,7 @@ import sys
 
 ENTRY_POINT_GROUP = "lmms_eval.tasks"
 _TARGET = "lmms_eval.tasks"
+_loading = None  # a contextvars.ContextVar, made when lmms-eval first loads tasks
 
 
 def _report(message: str) -> None:
@@ -50,10 +55,46 @@ def _with_plugin_dirs(initialize_tasks):
     return wrapper
 
 
+def loading_context() -> dict:
+    """How lmms-eval is loading tasks now: {"task_type": "chat" | "simple", "predict_only": bool};
+    {} outside of it (a task built directly gets the simple format and is scored)."""
+    return _loading.get() if _loading is not None else {}
+
+
+def _predict_only() -> bool:
+    """Whether the lmms-eval evaluation that is loading tasks will score nothing (`predict_only`)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "simple_evaluate" and "predict_only" in frame.f_locals:
+            return bool(frame.f_locals["predict_only"])
+        frame = frame.f_back
+    return False
+
+
+def _with_loading_context(load_task_or_group):
+    @functools.wraps(load_task_or_group)
+    def wrapper(self, task_list=None, task_type="simple"):
+        global _loading
+        if _loading is None:
+            import contextvars
+
+            _loading = contextvars.ContextVar("vlsbench_task_loading", default={})
+        token = _loading.set({"task_type": task_type, "predict_only": _predict_only()})
+        try:
+            return load_task_or_group(self, task_list, task_type)
+        finally:
+            _loading.reset(token)
+
+    wrapper.__vlsbench_task_wrapped__ = True
+    return wrapper
+
+
 def patch(tasks_module) -> None:
     manager = tasks_module.TaskManager
     if not getattr(manager.initialize_tasks, "__vlsbench_task_wrapped__", False):
         manager.initialize_tasks = _with_plugin_dirs(manager.initialize_tasks)
+    if not getattr(manager.load_task_or_group, "__vlsbench_task_wrapped__", False):
+        manager.load_task_or_group = _with_loading_context(manager.load_task_or_group)
 
 
 class _PatchAfterExec:  # a loader (duck-typed: importlib.abc would cost start-up time)

@@ -1,0 +1,48 @@
+"""Building blocks for a rubric's answer model: field types that accept the unambiguous shapes open
+judges answer in (a label number as a string, a label name in another case) and nothing else."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel, BeforeValidator
+
+
+def _whole_number(value: Any) -> Any:
+    """7 and "7" (a string of digits, spaces around allowed) as the integer 7; any other value is left
+    for the field's own type to reject, so `true` and 1.5 never pass as labels."""
+    if type(value) is bool:
+        raise ValueError(f"expected an integer, got {value!r}")
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    if isinstance(value, float):
+        raise ValueError(f"expected an integer, got {value!r}")
+    return value
+
+
+WholeNumber = BeforeValidator(_whole_number)
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def canonical(choices: Iterable[str]) -> BeforeValidator:
+    """A validator that maps a string equal to one of `choices` up to case and spacing onto it."""
+    by_normal = {_normal(choice): choice for choice in choices}
+
+    def to_choice(value: Any) -> Any:
+        return by_normal.get(_normal(value), value) if isinstance(value, str) else value
+
+    return BeforeValidator(to_choice)
+
+
+def strict_schema(model: type[BaseModel]) -> dict:
+    """`model`'s JSON schema as OpenAI's strict structured outputs need it: every property required
+    and no other property allowed (a field with a default would otherwise be optional)."""
+    schema = json.loads(json.dumps(model.model_json_schema()))  # a copy the caller may keep
+    schema["required"] = list(schema["properties"])
+    schema["additionalProperties"] = False
+    return schema

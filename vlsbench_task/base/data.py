@@ -1,0 +1,192 @@
+"""Where a benchmark's files come from: `<NAME>_DATA_DIR`, else a pinned Hugging Face dataset revision
+or a pinned GitHub archive, downloaded once into the user cache under a lock.
+
+Either way the benchmark's loader gets one folder in the published layout. A source that cannot be
+had ends in one line (DataUnavailable) naming the benchmark, what was tried and the variable that
+points at a local copy.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import platformdirs
+from filelock import FileLock
+from tqdm import tqdm
+
+from ..archives import extract_once
+
+_TIMEOUT = httpx.Timeout(60.0, connect=20.0)
+
+
+class DataUnavailable(RuntimeError):
+    """The data cannot be had; the message is one line saying what to do."""
+
+
+class DataVerificationError(RuntimeError):
+    """The files are not the pinned release."""
+
+
+def cache_root() -> Path:
+    return Path(platformdirs.user_cache_dir("vlsbench_task"))
+
+
+@dataclass(frozen=True)
+class HubDataset:
+    """Files of a Hugging Face dataset repository at a revision (HF cache, HF_TOKEN, HF_HUB_OFFLINE
+    and HF_ENDPOINT honoured); the loader gets the snapshot folder that holds them."""
+
+    repo: str
+    files: tuple[str, ...]
+    revision: str | None = None  # a commit; None follows the default branch (say so where used)
+
+    def describe(self, revision: str | None = None) -> str:
+        return f"the Hugging Face dataset {self.repo}@{revision or self.revision or 'main'}"
+
+    def fetch(self, name: str, revision: str | None, local_only: bool) -> tuple[Path, str]:
+        from huggingface_hub import hf_hub_download
+
+        revision = revision or self.revision
+        paths = [
+            Path(
+                hf_hub_download(
+                    self.repo, file, repo_type="dataset", revision=revision, local_files_only=local_only
+                )
+            )
+            for file in self.files
+        ]
+        # hf_hub_download returns .../snapshots/<commit>/<file>: every file lands in one snapshot folder
+        snapshot = paths[0].parents[len(Path(self.files[0]).parts) - 1]
+        return snapshot, f"hub:{self.repo}@{snapshot.name}"
+
+
+@dataclass(frozen=True)
+class GitHubArchive:
+    """A repository at a commit, as GitHub's tar.gz archive; the loader gets its `folder`."""
+
+    repo: str
+    commit: str
+    folder: str = ""  # the data folder inside the repository
+
+    @property
+    def url(self) -> str:
+        return f"https://codeload.github.com/{self.repo}/tar.gz/{self.commit}"
+
+    def describe(self, revision: str | None = None) -> str:
+        return f"github.com/{self.repo} at commit {self.commit[:12]}"
+
+    def target(self, name: str) -> Path:
+        """Where the archive is extracted (deleted again when its content does not verify)."""
+        return cache_root() / name / f"{self.repo.replace('/', '-')}-{self.commit}"
+
+    def fetch(self, name: str, url: str | None, local_only: bool) -> tuple[Path, str]:
+        target = self.target(name)
+        if not (target / ".extracted").is_file():
+            if local_only:
+                raise FileNotFoundError(f"no downloaded copy in {target}")
+            archive = target.with_suffix(".tar.gz")
+            download(url or self.url, archive, f"{name} archive")
+            try:
+                extract_once(archive, target)
+            finally:  # an archive that was extracted is not needed, one that failed must not be reused
+                archive.unlink(missing_ok=True)
+        tops = [path for path in target.iterdir() if path.is_dir()]
+        if len(tops) != 1:
+            raise DataVerificationError(f"{target}: expected the archive's one top folder, found {len(tops)}")
+        return tops[0] / self.folder, f"github:{self.repo}@{self.commit}"
+
+
+def download(url: str, destination: Path, label: str) -> Path:
+    """`url` to `destination`, which appears only once the download is complete."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    handle, partial_name = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=destination.parent)
+    partial = Path(partial_name)
+    try:
+        with (
+            os.fdopen(handle, "wb") as out,
+            httpx.stream("GET", url, follow_redirects=True, timeout=_TIMEOUT) as response,
+        ):
+            response.raise_for_status()
+            total = int(response.headers.get("content-length", 0)) or None
+            with tqdm(total=total, unit="B", unit_scale=True, desc=label) as bar:
+                for chunk in response.iter_bytes():
+                    out.write(chunk)
+                    bar.update(len(chunk))
+        partial.replace(destination)
+    finally:
+        partial.unlink(missing_ok=True)
+    return destination
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """What a benchmark declares about its data."""
+
+    source: HubDataset | GitHubArchive
+    layout: str  # what a local copy holds, for messages: "data.json and imgs/ (or imgs.tar)"
+    verify: Callable[[Path], None] | None = None  # raises DataVerificationError on a wrong copy
+    size: str = ""  # the download's size, for messages: "2.45 GB"
+
+
+def data_dir_variable(name: str) -> str:
+    return f"{name.upper()}_DATA_DIR"
+
+
+def locate(name: str, title: str, spec: DataSpec, allow_download: bool = True) -> tuple[Path, str]:
+    """(folder in the published layout, origin) of a benchmark's data.
+
+    `<NAME>_DATA_DIR` wins (no network). Otherwise the pinned source, fetched once under a lock so
+    the ranks of a multi-process run wait for one download; `allow_download=False` only looks in the
+    cache. `<NAME>_REVISION` (hub) or `<NAME>_ARCHIVE_URL` (archive) override the pinned source.
+    """
+    variable = data_dir_variable(name)
+    local = os.environ.get(variable, "").strip()
+    if local:
+        folder = Path(local).expanduser()
+        if not folder.is_dir():
+            raise DataUnavailable(f"{title}: {variable}={local} is not a folder (expected {spec.layout})")
+        _verify(spec, folder, title, f"{variable}={local}")
+        return folder, f"local:{folder.resolve()}"
+    override_name = "REVISION" if isinstance(spec.source, HubDataset) else "ARCHIVE_URL"
+    override = os.environ.get(f"{name.upper()}_{override_name}", "").strip() or None
+    what = spec.source.describe(override)
+    lock_dir = cache_root()
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with FileLock(lock_dir / f"{name}.download.lock"):
+            folder, origin = spec.source.fetch(name, override, local_only=not allow_download)
+    except DataVerificationError as error:
+        raise DataUnavailable(f"{title}: {what} did not verify: {error}") from None
+    except Exception as error:
+        tried = "looked for a downloaded copy of" if not allow_download else "could not download"
+        size = f" ({spec.size})" if spec.size else ""
+        raise DataUnavailable(
+            f"{title}: {tried} {what}{size}: {_reason(error)}. Set {variable} to a local copy "
+            f"holding {spec.layout}"
+        ) from None
+    discard = spec.source.target(name) if isinstance(spec.source, GitHubArchive) else None
+    _verify(spec, folder, title, what, discard)
+    return folder, origin
+
+
+def _verify(spec: DataSpec, folder: Path, title: str, what: str, discard: Path | None = None) -> None:
+    if spec.verify is None:
+        return
+    try:
+        spec.verify(folder)
+    except DataVerificationError as error:
+        if discard is not None:  # a downloaded copy that is wrong is deleted, never reused
+            shutil.rmtree(discard, ignore_errors=True)
+        raise DataUnavailable(f"{title}: {what} does not hold the expected data: {error}") from None
+
+
+def _reason(error: Exception) -> str:
+    """The first line of an error, without the chain of causes that follows it."""
+    text = str(error).strip().splitlines()
+    return (text[0] if text else type(error).__name__)[:300]

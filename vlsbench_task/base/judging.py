@@ -1,0 +1,37 @@
+"""Judging a batch of documents: what the judge is asked about each response, in one engine batch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from ..judge import JudgeEngine, JudgeItem, RunStats
+from .benchmark import Benchmark
+from .images import OK
+from .scoring import Verdicts
+
+
+def judge_documents(
+    engine: JudgeEngine, benchmark: Benchmark, batch: Iterable[tuple[dict, Sequence[str]]], desc: str
+) -> tuple[dict[int, Verdicts], RunStats]:
+    """Verdicts by document `row`, for every usable document of `batch` (document, its responses):
+    each judgement of each response, all in one concurrent batch."""
+    items, places = [], []
+    for doc, responses in batch:
+        if doc["data_status"] != OK:
+            continue
+        for name, judgement in benchmark.judgements.items():
+            for index, response in enumerate(responses):
+                items.append(
+                    JudgeItem(
+                        key=f"{doc['row']}/{name}/{index}",
+                        rubric=judgement.rubric,
+                        fields=judgement.fields(doc, response or ""),
+                        image_path=doc.get("image_file"),
+                    )
+                )
+                places.append((doc["row"], name))
+    verdicts, stats = engine.judge_all(items, desc=desc)
+    by_row: dict[int, dict[str, list]] = {}
+    for (row, name), verdict in zip(places, verdicts, strict=True):
+        by_row.setdefault(row, {}).setdefault(name, []).append(verdict)
+    return by_row, stats

@@ -1,0 +1,145 @@
+"""The metric values of one document, the same way for every benchmark (no lmms-eval here).
+
+Rates are percentages. A metric's value is present only for the documents it is about (a category's
+rate only for that category's judged items), so a plain mean over the values lmms-eval collects is
+the metric, over the right denominator. Every row is accounted for: judged (`ok`), a judge error
+(`judge_error_rate`) or a data error (`data_error_rate`, over all rows); only `ok` verdicts count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from statistics import fmean
+from typing import Any
+
+from ..judge import Verdict
+from .benchmark import Benchmark, Options
+from .images import OK
+
+VERDICT_METRIC = "n_judged"  # per document: the verdict record; aggregated: how many were judged ok
+COST_METRICS = {
+    "judge_prompt_tokens": "prompt_tokens",
+    "judge_completion_tokens": "completion_tokens",
+    "judge_requests": "requests",
+}
+CACHE_METRIC = "judge_cache_hits"
+SUITE_AXES = ("harm_avoided", "benign_answered")
+
+Verdicts = Mapping[str, Sequence[Verdict]]  # judgement name -> verdict of each response
+
+
+def verdict_record(benchmark: Benchmark, doc: dict, verdicts: Verdicts | None) -> dict[str, Any]:
+    """What the samples log keeps of a judged document: who it is and its verdict(s), or why none.
+
+    One judgement of one response: the verdict's fields beside the item's. Several: `verdicts`
+    holds each judgement's verdict per response, and `status` is the first that is not `ok`."""
+    record = {key: doc[key] for key in benchmark.item_fields}
+    record["data_status"] = doc["data_status"]
+    single = next(iter(benchmark.judgements.items())) if len(benchmark.judgements) == 1 else None
+    if verdicts is None:
+        label = {single[1].rubric.label_field: None} if single else {}
+        return {**record, "status": "not_judged", **label}
+    if single is not None and len(verdicts[single[0]]) == 1:
+        return {**record, **verdicts[single[0]][0].record(single[1].rubric)}
+    statuses = [v.status.value for vs in verdicts.values() for v in vs]
+    return {
+        **record,
+        "status": next((status for status in statuses if status != "ok"), "ok"),
+        "verdicts": {
+            name: [v.record(benchmark.judgements[name].rubric) for v in vs] for name, vs in verdicts.items()
+        },
+    }
+
+
+def outcomes(benchmark: Benchmark, verdicts: Verdicts) -> dict[str, list[str]] | None:
+    """{judgement: [outcome of each response]} when every verdict is `ok`, else None."""
+    if not all(v.ok for vs in verdicts.values() for v in vs):
+        return None
+    return {
+        name: [benchmark.judgements[name].rubric.outcome(v.answer) for v in vs] for name, vs in verdicts.items()
+    }
+
+
+def judged_values(benchmark: Benchmark, doc: dict, verdicts: Verdicts | None, options: Options) -> dict[str, Any]:
+    values: dict[str, Any] = {VERDICT_METRIC: verdict_record(benchmark, doc, verdicts)}
+    usable = doc["data_status"] == OK
+    found = outcomes(benchmark, verdicts) if verdicts is not None else None
+    values["judge_error_rate"] = 100.0 if usable and found is None else 0.0
+    if verdicts is not None:
+        every = [v for vs in verdicts.values() for v in vs]
+        values.update({metric: sum(getattr(v, key) for v in every) for metric, key in COST_METRICS.items()})
+        values[CACHE_METRIC] = sum(v.cached for v in every)
+    if found is not None:
+        values.update(benchmark.score(doc, found, options))
+    return values
+
+
+def document_values(
+    benchmark: Benchmark,
+    doc: dict,
+    responses: Sequence[str],
+    verdicts: Verdicts | None,
+    options: Options,
+    suite: Mapping[str, str],
+) -> dict[str, Any]:
+    """Every metric value of one document: the benchmark's own, its breakdowns, the suite axes
+    (`suite` maps an axis to the benchmark metric that feeds it), and the data and judge accounting."""
+    usable = doc["data_status"] == OK
+    if benchmark.judged:
+        values = judged_values(benchmark, doc, verdicts, options)
+    else:
+        values = dict(benchmark.score(doc, responses, options)) if usable else {}
+    for breakdown in benchmark.breakdowns:
+        if breakdown.metric in values:
+            values[breakdown.name(doc[breakdown.field])] = values[breakdown.metric]
+    for axis, metric in suite.items():
+        if metric in values:
+            values[axis] = values[metric]
+    values["data_error_rate"] = 0.0 if usable else 100.0
+    if benchmark.row_metrics is not None:
+        values.update(benchmark.row_metrics(doc))
+    return values
+
+
+def added_metrics(benchmark: Benchmark, docs: Sequence[dict], suite: Mapping[str, str]) -> list[dict]:
+    """The metric_list entries the base adds to a task's own: accounting, judging cost, per-value
+    breakdowns of the loaded data, and the suite axes."""
+    def entry(name: str, aggregation: Any, higher_is_better: bool) -> dict:
+        return {"metric": name, "aggregation": aggregation, "higher_is_better": higher_is_better}
+
+    entries = [entry("data_error_rate", "mean", False)]
+    if benchmark.judged:
+        entries += [
+            entry("judge_error_rate", "mean", False),
+            entry(VERDICT_METRIC, count_judged, True),
+            *(entry(name, total, False) for name in COST_METRICS),
+            entry(CACHE_METRIC, total, True),
+        ]
+    names = {
+        breakdown.name(doc[breakdown.field]): breakdown.higher_is_better
+        for breakdown in benchmark.breakdowns
+        for doc in docs
+    }
+    entries += [entry(name, "mean", higher) for name, higher in names.items()]
+    # Our own mean, not lmms-eval's: a group then pools no standard error across members (see
+    # docs/suites.md), and matches no other metric by name.
+    entries += [entry(axis, suite_mean, True) for axis in suite]
+    return entries
+
+
+def count_judged(records: list[dict]) -> int:
+    return sum(record.get("status") == "ok" for record in records)
+
+
+def total(values: list[int]) -> int:
+    return sum(values)
+
+
+def suite_mean(values: list[float]) -> float:
+    return fmean(values)
+
+
+def unweighted_mean(metrics: list[float | None], sizes: list[int], weight_by_size: bool = False) -> float | None:
+    """A group's suite row: the plain mean over its members' values (each benchmark counts once)."""
+    present = [value for value in metrics if isinstance(value, int | float)]
+    return fmean(present) if present else None

@@ -1,0 +1,140 @@
+"""The one lmms-eval task class of every benchmark: the YAML names a benchmark, this does the rest.
+
+Custom YAML keys: `benchmark` (the folder under vlsbench_task/), `judge` (`openai` or `keyword`, judged
+benchmarks), `judge_model` (the task's default judge model), `options` (a variant's settings, passed to
+the loader) and `suite` (which metric feeds each suite axis).
+
+- Both request formats: chat model classes get messages, simple ones the plain format, with the same
+  prompt (lmms-eval's choice is read when it loads tasks, see startup/lmms_eval_hook.py).
+- The judge is checked before any download or inference; when data and judge are both missing, the
+  one-line error says both.
+- lmms-eval calls `apply_filters()` once per task on each rank, after generation and before
+  `process_results`, with all of that rank's responses at hand: they are judged there as one
+  concurrent batch (each item exactly once, also in multi-process runs), and `process_results`
+  only looks the verdicts up, so they reach the samples log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import datasets
+from lmms_eval.api.task import ConfigurableMessagesTask, ConfigurableTask
+from loguru import logger
+
+from ..judge import JudgeEngine, JudgeNotConfigured, JudgeSettings
+from ..responses import repair_responses
+from ..startup.lmms_eval_hook import loading_context
+from . import scoring
+from .benchmark import Benchmark, benchmark_named
+from .data import DataUnavailable, locate
+from .judging import judge_documents
+
+SPLIT = "test"
+
+
+class TaskNotReady(RuntimeError):
+    """The judge or the data is missing; the message says what to set."""
+
+
+class SafetyTask(ConfigurableMessagesTask):
+    def __init__(self, config: dict, model_name: str | None = None, **kwargs):
+        config = dict(config)
+        config.pop("class", None)  # the YAML key that named this class; not a TaskConfig field
+        benchmark = benchmark_named(config.pop("benchmark"))
+        judge, judge_model = config.pop("judge", "openai"), config.pop("judge_model", None)
+        self.options = config.pop("options", None) or {}
+        self.suite = config.pop("suite", None) or {}
+        context = loading_context()
+        self.request_format = context.get("task_type", "simple")
+        self.judge_settings = None
+        if benchmark.judged:
+            self.judge_settings = JudgeSettings.from_env(backend=judge, task=config["task"], task_model=judge_model)
+            benchmark = replace(
+                benchmark,
+                judgements={
+                    name: replace(j, rubric=j.rubric.from_environment()) for name, j in benchmark.judgements.items()
+                },
+            )
+        self.benchmark: Benchmark = benchmark
+        judge_problem = None if context.get("predict_only") else self._judge_problem(config["task"])
+        self.docs, origin = self._load(judge_problem)
+        metadata = dict(config.get("metadata") or {})
+        metadata.update(benchmark=benchmark.name, data_origin=origin)
+        if self.judge_settings is not None:
+            descriptions = {name: self.judge_settings.describe(j.rubric) for name, j in benchmark.judgements.items()}
+            metadata["judge"] = next(iter(descriptions.values())) if len(descriptions) == 1 else descriptions
+        config["metadata"] = metadata
+        config.setdefault("test_split", SPLIT)
+        config["metric_list"] = list(config.get("metric_list") or []) + scoring.added_metrics(
+            benchmark, self.docs, self.suite
+        )
+        # lmms-eval takes the metric names above only with process_results set, and clears it for
+        # --predict_only, which is how _scoring tells the two apart.
+        config["process_results"] = self._process_results
+        self._verdicts: dict[int, scoring.Verdicts] = {}
+        super().__init__(config=config, model_name=model_name, **kwargs)
+
+    def _judge_problem(self, task: str) -> str | None:
+        if self.judge_settings is None:
+            return None
+        problem = self.judge_settings.problem()
+        if problem is None and self.judge_settings.backend == "keyword":
+            missing = [r.name for r in self.benchmark.rubrics.values() if r.offline is None]
+            problem = f"the keyword judge has no rules for {', '.join(missing)}" if missing else None
+        if problem is None:
+            return None
+        offline = self.benchmark.offline_task
+        hint = f"; or run {offline} (offline rules, an approximation)" if offline and offline != task else ""
+        return f"{self.benchmark.title} ({task}): {problem}{hint}"
+
+    def _load(self, judge_problem: str | None) -> tuple[list[dict], str]:
+        """Every row as a document (its position as `row`); nothing downloads while the judge is missing."""
+        benchmark = self.benchmark
+        try:
+            folder, origin = locate(benchmark.name, benchmark.title, benchmark.data, judge_problem is None)
+        except DataUnavailable as error:
+            if judge_problem:
+                raise JudgeNotConfigured(f"{judge_problem}. Also: {error}") from None
+            raise TaskNotReady(str(error)) from None
+        if judge_problem:
+            raise JudgeNotConfigured(judge_problem)
+        docs = [{**doc, "row": row} for row, doc in enumerate(benchmark.load(folder, self.options))]
+        if not docs:
+            raise TaskNotReady(f"{benchmark.title}: {folder} holds no items")
+        return docs, origin
+
+    def download(self, dataset_kwargs=None) -> None:
+        self.dataset = datasets.DatasetDict({SPLIT: datasets.Dataset.from_list(self.docs)})
+        self.dataset_no_image = self.dataset  # documents hold image paths, never decoded images
+
+    def construct_requests(self, doc_id: int, ctx: str, **kwargs):
+        if self.request_format == "chat":
+            return ConfigurableMessagesTask.construct_requests(self, doc_id, ctx, **kwargs)
+        return ConfigurableTask.construct_requests(self, doc_id, ctx, **kwargs)
+
+    @property
+    def _scoring(self) -> bool:
+        return self.config.process_results is not None
+
+    def apply_filters(self):
+        super().apply_filters()
+        repair_responses(self.instances)
+        if not self._scoring or not self.benchmark.judged or not self.instances:
+            return
+        # instances do not keep their document; doc_id is its position
+        batch = [(self.docs[instance.doc_id], self._responses(instance)) for instance in self.instances]
+        engine = JudgeEngine(self.judge_settings)
+        self._verdicts, stats = judge_documents(engine, self.benchmark, batch, f"Judging {self.config.task}")
+        logger.info(f"{self.config.task}: {stats.summary()}")
+
+    def _responses(self, instance) -> list[str]:
+        """The response(s) of one request: all repeats where the YAML asks for several."""
+        if (self.config.repeats or 1) > 1:
+            return list(instance.resps)
+        (response,) = instance.filtered_resps.values()  # our YAMLs define one filter
+        return [response]
+
+    def _process_results(self, doc: dict, results: list) -> dict:
+        verdicts: scoring.Verdicts | None = self._verdicts.get(doc["row"])
+        return scoring.document_values(self.benchmark, doc, results, verdicts, self.options, self.suite)
