@@ -18,8 +18,12 @@ from pathlib import Path
 from .schema import Verdict
 
 
-def cache_key(model: str, rubric_fingerprint: str, fields: Mapping[str, str], image_sha256: str | None) -> str:
-    material = json.dumps([model, rubric_fingerprint, sorted(fields.items()), image_sha256], ensure_ascii=False)
+def cache_key(
+    model: str, rubric_fingerprint: str, fields: Mapping[str, str], image_sha256: str | None
+) -> str:
+    material = json.dumps(
+        [model, rubric_fingerprint, sorted(fields.items()), image_sha256], ensure_ascii=False
+    )
     return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -137,7 +137,10 @@ class Rubric:
         return strict_schema(self.answer_model)
 
     def response_format(self) -> dict:
-        return {"type": "json_schema", "json_schema": {"name": self.name, "strict": True, "schema": self.schema}}
+        return {
+            "type": "json_schema",
+            "json_schema": {"name": self.name, "strict": True, "schema": self.schema},
+        }
 
     @functools.cached_property
     def fingerprint(self) -> str:

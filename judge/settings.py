@@ -107,7 +107,11 @@ class JudgeSettings:
         """What to record beside results: which judge, where, with which rubric; never credentials."""
         if self.backend == "keyword":
             rules = rubric.offline.version if rubric.offline else None
-            return {"backend": "keyword", "rules": rules, "note": "offline rules; an approximation, not the paper's judge"}
+            return {
+                "backend": "keyword",
+                "rules": rules,
+                "note": "offline rules; an approximation, not the paper's judge",
+            }
         return {
             "backend": self.backend,
             "model_requested": self.model,

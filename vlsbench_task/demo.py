@@ -1,10 +1,11 @@
-"""`vlsbench-task demo`: the whole pipeline offline, in about a minute, with no GPU and no API key.
+"""`vlsbench-task demo`: the whole pipeline offline, in under a minute, with no GPU and no API key.
 
 It writes a small VLSBench folder (12 real rows, two per category, from the authors' data.json,
-apache-2.0; the images are drawn here, since the real ones live only on the hub), starts a
-local OpenAI-compatible judge on 127.0.0.1, and runs the real `lmms-eval` with the `dummy`
-model on `vlsbench_keyword` (offline keyword judge) and `vlsbench` (the LLM-judge path, talking
-HTTP to the local judge, whose verdicts follow the keyword rules).
+apache-2.0; the images are drawn here, since the real ones live only on the hub), starts a stand-in
+LLM judge on 127.0.0.1, and runs the real `lmms-eval` with its `dummy` model, a stand-in that gives
+one fixed answer, on `vlsbench_keyword` (offline rules) and `vlsbench` (the LLM-judge path over
+HTTP). It then says what ran, the headline numbers and why they are what they are, where the files
+are, and what to run next with a real model.
 """
 
 from __future__ import annotations
@@ -12,18 +13,26 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from .judge.local_server import LocalJudgeServer
+from .judge.local_server import STAND_IN_MODEL, LocalJudgeServer
+from .vlsbench.benchmark import RUBRIC
 
 DEMO_ROWS = Path(__file__).parent / "vlsbench" / "demo_rows.json"
-# lmms-eval splits --model_args on commas, so the response has none.
+DEFAULT_OUT = "vlsbench-demo"
+TASKS = ("vlsbench_keyword", "vlsbench")
+# lmms-eval splits --model_args on commas, so the answer has none.
 DEMO_RESPONSE = "I'm sorry but I can't help with that. The image suggests a risk of harm."
+NEXT_COMMAND = (
+    "export VLSBENCH_JUDGE_API_KEY=sk-...   # or VLSBENCH_JUDGE_BASE_URL for a vLLM/SGLang judge\n"
+    "lmms-eval --model llava_hf --model_args pretrained=llava-hf/llava-1.5-7b-hf \\\n"
+    "  --tasks vlsbench --batch_size 1 --output_path runs/llava --log_samples"
+)
 
 
 def write_demo_data(folder: Path) -> Path:
@@ -39,31 +48,79 @@ def write_demo_data(folder: Path) -> Path:
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("demo", help="run the whole pipeline offline on a 12-item sample")
-    parser.add_argument("--out", default=None, help="output folder (default: a new temporary folder)")
+    parser = commands.add_parser(
+        "demo",
+        help="run the whole pipeline offline on a 12-item sample",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(DEFAULT_OUT),
+        help=f"folder for the data, results, samples, log and judge cache (default: ./{DEFAULT_OUT})",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    out = Path(args.out or tempfile.mkdtemp(prefix="vlsbench-demo-"))
+    out = args.out.resolve()
     data = write_demo_data(out / "data")
-    with LocalJudgeServer() as judge:
-        env = {
-            **os.environ,
+    log = out / "lmms_eval.log"
+    with LocalJudgeServer(rubrics=[RUBRIC]) as judge:
+        settings = {
             "VLSBENCH_DATA_DIR": str(data),
             "VLSBENCH_JUDGE_BASE_URL": judge.base_url,
+            "VLSBENCH_JUDGE_MODEL": STAND_IN_MODEL,
             "VLSBENCH_JUDGE_CACHE": str(out / "judge_cache.sqlite3"),
             "HF_HUB_OFFLINE": "1",
         }
         command = [
             *(sys.executable, "-m", "lmms_eval"),
             *("--model", "dummy", "--model_args", f"response={DEMO_RESPONSE}"),
-            *("--tasks", "vlsbench_keyword,vlsbench", "--output_path", str(out / "results"), "--log_samples"),
+            *("--tasks", ",".join(TASKS), "--output_path", str(out / "results"), "--log_samples"),
         ]
-        print("running:", " ".join(command), file=sys.stderr)
-        subprocess.call(command, env=env)
-    if not list((out / "results").rglob("*_results.json")):  # lmms-eval exits 0 even when a task fails
-        print(f"demo failed: no results under {out / 'results'} (see the log above)", file=sys.stderr)
+        print("running:", " ".join(f"{k}={shlex.quote(v)}" for k, v in settings.items()), shlex.join(command))
+        print(f"(lmms-eval's own output goes to {log})\n")
+        with log.open("w") as output:
+            subprocess.call(command, env={**os.environ, **settings}, stdout=output, stderr=subprocess.STDOUT)
+    results = sorted((out / "results").rglob("*_results.json"), key=lambda p: p.stat().st_mtime)
+    if not results:  # lmms-eval exits 0 even when a task fails
+        tail = log.read_text(errors="replace").splitlines()[-15:]
+        print("demo FAILED: lmms-eval wrote no results. The end of its log:\n  " + "\n  ".join(tail), file=sys.stderr)
         return 1
-    print(f"\ndemo results, samples and judge cache are in {out}", file=sys.stderr)
+    print(summary(json.loads(results[-1].read_text()), results[-1], out))
     return 0
+
+
+def summary(results: dict, results_file: Path, out: Path) -> str:
+    """What ran, what came out and why, where it is, and what to run next."""
+    lines = [
+        "What ran: the real lmms-eval on 12 VLSBench items (real rows, drawn images).",
+        f'  model: lmms-eval\'s stand-in `dummy` model; it answers every item "{DEMO_RESPONSE}"',
+        "  vlsbench_keyword: judged by offline refusal/warning rules (an approximation, no model)",
+        f"  vlsbench: judged over HTTP by a stand-in LLM judge on 127.0.0.1 ({STAND_IN_MODEL}), which answers",
+        "    with the same offline rules: the real judge path (requests, parsing, cache), not GPT-4o's verdicts",
+        "",
+        "Headline numbers (percent of judged items):",
+    ]
+    for task in TASKS:
+        values = results["results"][task]
+        rates = ", ".join(f"{name} {values[f'{name},none']:.0f}" for name in ("refusal_rate", "warning_rate", "unsafe_rate"))
+        lines.append(f"  {task}: safe_rate {values['safe_rate,none']:.0f} ({rates}); {values['n_judged,none']} judged")
+    samples = sorted(results_file.parent.glob(f"*_samples_{TASKS[0]}.jsonl"))
+    if samples:
+        first = json.loads(samples[-1].read_text().splitlines()[0])["n_judged"]
+        lines.append(f"  why: every answer is the same, and the rules read it so: {first['explanation']}")
+    lines += [
+        "",
+        f"Files, in {out}:",
+        f"  results:  {results_file.relative_to(out)}",
+        "  samples:  every item with its verdict and the judge's explanation, "
+        + ", ".join(p.name for p in sorted(results_file.parent.glob("*_samples_*.jsonl"))),
+        "  log:      lmms_eval.log; judge cache: judge_cache.sqlite3; data: data/",
+        "",
+        "Next, with a real model and judge:",
+        *("  " + line for line in NEXT_COMMAND.splitlines()),
+    ]
+    return "\n".join(lines)

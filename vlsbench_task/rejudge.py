@@ -1,23 +1,29 @@
 """`vlsbench-task judge SAMPLES_JSONL`: judge (again) the responses of a saved lmms-eval samples file.
 
-The file is what `lmms-eval --tasks vlsbench --log_samples` writes, scored or `--predict_only`.
-Each sample is matched to its VLSBench row by `doc_id` (the row number), checked against the
-instruction and image it records; images come from the data source the task uses. Writes, beside
+Works for every judged task of ours: the file is what `lmms-eval --tasks <task> --log_samples` writes,
+scored or `--predict_only`, and the task is read from its name (`<date>_samples_<task>.jsonl`) unless
+--task names it. Each sample is matched to its row by `doc_id` (the row number) and checked against
+the row's recorded identity and prompt; images come from the data source the task uses. Writes, beside
 the input unless --out says otherwise, `<name>_judged.jsonl` (the samples with fresh verdicts and
 per-sample metrics) and `<name>_judged_metrics.json` (aggregated metrics, judge, run totals).
+
+Exit status: 0 every scorable sample judged, 1 some judge errors, 2 bad input (one line says why).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import statistics
 import sys
 from pathlib import Path
 
-from .judge import JudgeEngine, JudgeItem, JudgeNotConfigured, JudgeSettings
-from .vlsbench import metrics
-from .vlsbench.dataset import OK, load_items, locate_data
+from .base import registry, scoring
+from .base.benchmark import Benchmark
+from .base.data import DataUnavailable, locate
+from .base.judging import judge_documents, judge_problem
+from .judge import JudgeEngine, JudgeNotConfigured, JudgeSettings
 
 # What lmms-eval itself writes for a sample; every other key is an output of process_results.
 LMMS_EVAL_FIELDS = (
@@ -33,7 +39,7 @@ LMMS_EVAL_FIELDS = (
 
 
 class SamplesError(ValueError):
-    """The samples file does not fit the VLSBench data it is judged against."""
+    """The samples file does not fit the task and data it is judged against."""
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -44,8 +50,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "samples", type=Path, help="a *_samples_vlsbench*.jsonl written by lmms-eval --log_samples"
+        "samples", type=Path, help="a *_samples_<task>.jsonl written by lmms-eval --log_samples"
     )
+    parser.add_argument("--task", help="the task the samples are of (default: read from the file name)")
     parser.add_argument("--judge", choices=("openai", "keyword"), default="openai", help="judge backend")
     parser.add_argument("--model", help="judge model (overrides VLSBENCH_JUDGE_MODEL)")
     parser.add_argument("--base-url", help="OpenAI-compatible server (overrides VLSBENCH_JUDGE_BASE_URL)")
@@ -57,35 +64,40 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Exit status 0 when every scorable sample got an `ok` verdict, 1 otherwise, 2 on bad input."""
-    settings = JudgeSettings.from_env(backend=args.judge).with_overrides(
-        model=args.model, base_url=args.base_url, concurrency=args.concurrency
-    )
     try:
+        task = args.task or registry.task_of_samples_file(args.samples)
+        config, benchmark = _judged_task(task)
+        settings = JudgeSettings.from_env(
+            backend=args.judge, task=task, task_model=config.get("judge_model")
+        ).with_overrides(model=args.model, base_url=args.base_url, concurrency=args.concurrency)
+        if (problem := judge_problem(settings, benchmark)) is not None:
+            hint = (
+                ""
+                if settings.backend == "keyword"
+                else "; or judge offline with --judge keyword (an approximation)"
+            )
+            raise JudgeNotConfigured(f"{problem}{hint}")
         engine = JudgeEngine(settings)
         samples = read_samples(args.samples)
-        data_json, image_root, origin = locate_data()
-        rows = load_items(data_json, image_root)
-        docs = [match_doc(sample, rows) for sample in samples]
-        judged = [
-            (sample, doc) for sample, doc in zip(samples, docs, strict=True) if doc["data_status"] == OK
-        ]
-        items = [
-            JudgeItem(
-                key=str(doc["row"]),
-                query=doc["instruction"],
-                response=response_of(sample),
-                image_path=doc["image_file"],
-            )
-            for sample, doc in judged
-        ]
-    except (JudgeNotConfigured, SamplesError, OSError, ValueError) as error:
+        options = config.get("options") or {}
+        folder, origin = locate(benchmark.name, benchmark.title, benchmark.data)
+        docs = [{**doc, "row": row} for row, doc in enumerate(benchmark.load(folder, options))]
+        prompt_of = _function(config["doc_to_text"])
+        matched = [match_doc(sample, docs, benchmark, prompt_of) for sample in samples]
+        responses = [responses_of(sample, config.get("repeats", 1)) for sample in samples]
+    except (JudgeNotConfigured, SamplesError, DataUnavailable, OSError, ValueError) as error:
         print(f"vlsbench-task judge: {error}", file=sys.stderr)
         return 2
 
-    verdicts, stats = engine.judge_all(items)
-    verdict_of_row = {doc["row"]: verdict for (_, doc), verdict in zip(judged, verdicts, strict=True)}
-    per_sample = [metrics.sample_metrics(doc, verdict_of_row.get(doc["row"])) for doc in docs]
+    verdicts, stats = judge_documents(
+        engine, benchmark, zip(matched, responses, strict=True), f"Judging {task}"
+    )
+    suite = config.get("suite") or {}
+    per_sample = [
+        scoring.document_values(benchmark, doc, answers, verdicts.get(doc["row"]), options, suite)
+        for doc, answers in zip(matched, responses, strict=True)
+    ]
+    entries = [*config.get("metric_list", []), *scoring.added_metrics(benchmark, matched, suite)]
 
     out_dir = args.out or args.samples.parent
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -95,12 +107,14 @@ def run(args: argparse.Namespace) -> int:
         for sample, values in zip(samples, per_sample, strict=True):
             kept = {key: sample[key] for key in LMMS_EVAL_FIELDS if key in sample}
             file.write(json.dumps({**kept, **values}, ensure_ascii=False) + "\n")
+    descriptions = {name: settings.describe(j.rubric) for name, j in benchmark.judgements.items()}
     report = {
         "source": str(args.samples.resolve()),
+        "task": task,
         "data_origin": origin,
         "n_samples": len(samples),
-        "metrics": aggregate(per_sample, metrics.breakdown_metric_names(docs)),
-        "judge": settings.describe(),
+        "metrics": aggregate(per_sample, entries),
+        "judge": next(iter(descriptions.values())) if len(descriptions) == 1 else descriptions,
         "run_stats": stats.as_dict(),
     }
     metrics_out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -109,7 +123,21 @@ def run(args: argparse.Namespace) -> int:
     for name, value in report["metrics"].items():
         print(f"{name}: {value}")
     print(f"wrote {samples_out} and {metrics_out}", file=sys.stderr)
-    return 0 if all(verdict.ok for verdict in verdicts) else 1
+    ok = all(v.ok for by_name in verdicts.values() for vs in by_name.values() for v in vs)
+    return 0 if ok else 1
+
+
+def _judged_task(task: str) -> tuple[dict, Benchmark]:
+    benchmark = registry.benchmark_of(task)
+    if benchmark is None or not benchmark.judged:
+        judged = [name for name in registry.task_names() if (b := registry.benchmark_of(name)) and b.judged]
+        raise SamplesError(f"{task} is not a judged task of vlsbench-task; judged tasks: {', '.join(judged)}")
+    return registry.configs()[task], benchmark.with_prompt_overrides()
+
+
+def _function(dotted: str):
+    module, _, name = dotted.rpartition(".")
+    return getattr(importlib.import_module(module), name)
 
 
 def read_samples(path: Path) -> list[dict]:
@@ -121,62 +149,55 @@ def read_samples(path: Path) -> list[dict]:
             try:
                 samples.append(json.loads(line))
             except json.JSONDecodeError as error:
-                raise SamplesError(f"{path}:{number} is not JSON: {error}") from error
+                raise SamplesError(f"{path}:{number} is not JSON: {error}") from None
     if not samples:
         raise SamplesError(f"{path} holds no samples")
     return samples
 
 
-def response_of(sample: dict) -> str:
-    """The filtered response: a string, or a one-element list when lmms-eval did not flatten it."""
-    response = sample.get("filtered_resps", sample.get("resps"))
-    while isinstance(response, list) and len(response) == 1:
+def responses_of(sample: dict, repeats: int = 1) -> list[str]:
+    """The response(s) of a sample: the filtered one, or every repeat's where the task asks for several.
+    (lmms-eval writes a one-element list where it did not flatten the response.)"""
+    response = sample.get("resps" if repeats > 1 else "filtered_resps", sample.get("resps"))
+    while isinstance(response, list) and len(response) == 1 and isinstance(response[0], list):
         response = response[0]
-    if not isinstance(response, str):
-        raise SamplesError(f"sample {sample.get('doc_id')} has no single text response: {response!r}")
-    return response
+    responses = response if isinstance(response, list) else [response]
+    if len(responses) != repeats or not all(isinstance(r, str) for r in responses):
+        raise SamplesError(f"sample {sample.get('doc_id')} has not {repeats} text response(s): {response!r}")
+    return responses
 
 
-def match_doc(sample: dict, docs: list[dict]) -> dict:
-    """The data row of a sample: `doc_id` is the row number; the recorded instruction id (scored
-    runs only), query text and image path must agree, so a file from other data fails loudly."""
+def match_doc(sample: dict, docs: list[dict], benchmark: Benchmark, prompt_of) -> dict:
+    """The row of a sample: `doc_id` is the row number; the identity recorded with its verdict (scored
+    runs only) and the prompt the model saw must agree, so a file from other data fails loudly."""
     doc_id = sample.get("doc_id")
     if not isinstance(doc_id, int) or not 0 <= doc_id < len(docs):
-        raise SamplesError(f"sample doc_id {doc_id!r} is not a row of the VLSBench data ({len(docs)} rows)")
-    doc = docs[doc_id]
-    recorded = sample.get(metrics.VERDICT_METRIC) or {}
-    media = sample.get("input_media") or []
-    disagreements = [
-        name
-        for name, matches in (
-            (
-                "instruction_id",
-                recorded.get("instruction_id", doc["instruction_id"]) == doc["instruction_id"],
-            ),
-            ("instruction", sample.get("input", doc["instruction"]) == doc["instruction"]),
-            ("image_path", not media or media[0] == doc["image_path"]),
-        )
-        if not matches
-    ]
-    if disagreements:
         raise SamplesError(
-            f"sample doc_id {doc_id} does not match row {doc_id} of the VLSBench data ({', '.join(disagreements)} "
-            f"differ): judge it against the data it was generated from (VLSBENCH_DATA_DIR / VLSBENCH_REVISION)"
+            f"sample doc_id {doc_id!r} is not a row of the {benchmark.title} data ({len(docs)} rows)"
+        )
+    doc = docs[doc_id]
+    recorded = sample.get(scoring.VERDICT_METRIC) or {}
+    differ = [key for key in benchmark.item_fields if key in recorded and recorded[key] != doc[key]]
+    if "input" in sample and sample["input"] != prompt_of(doc):
+        differ.append("prompt")
+    if differ:
+        raise SamplesError(
+            f"sample doc_id {doc_id} does not match row {doc_id} of the {benchmark.title} data "
+            f"({', '.join(differ)} differ): judge it against the data it was generated from "
+            f"({benchmark.name.upper()}_DATA_DIR)"
         )
     return doc
 
 
-def aggregate(per_sample: list[dict], breakdown_names: list[str]) -> dict:
-    """As the task YAML aggregates: the verdict count, sums of costs, means of rates (None: no sample)."""
-    names = [*metrics.RATES, "judge_error_rate", "data_error_rate", *breakdown_names]
-    result = {name: _mean([values[name] for values in per_sample if name in values]) for name in names}
-    result[metrics.VERDICT_METRIC] = metrics.count_judged(
-        [values[metrics.VERDICT_METRIC] for values in per_sample]
-    )
-    for name in sorted(metrics.SUMMED_METRICS):
-        result[name] = metrics.total([values.get(name, 0) for values in per_sample])
+def aggregate(per_sample: list[dict], entries: list[dict]) -> dict:
+    """Each metric as the task's metric_list aggregates it; None when no sample has a value."""
+    result = {}
+    for entry in entries:
+        values = [values[entry["metric"]] for values in per_sample if entry["metric"] in values]
+        aggregation = entry["aggregation"]
+        if aggregation == "mean":
+            result[entry["metric"]] = statistics.fmean(values) if values else None
+        else:
+            function = _function(aggregation) if isinstance(aggregation, str) else aggregation
+            result[entry["metric"]] = function(values) if values else None
     return result
-
-
-def _mean(values: list[float]) -> float | None:
-    return statistics.fmean(values) if values else None

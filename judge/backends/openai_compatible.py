@@ -101,7 +101,12 @@ class OpenAICompatibleJudge:
                 last_problem = str(error)
                 continue
             return self._verdict(
-                Status.OK, record, tokens, answer=answer.model_dump(), raw=last_raw, judge_model=returned_model
+                Status.OK,
+                record,
+                tokens,
+                answer=answer.model_dump(),
+                raw=last_raw,
+                judge_model=returned_model,
             )
         return self._verdict(
             Status.PARSE_ERROR, record, tokens, raw=last_raw, error=last_problem, judge_model=returned_model

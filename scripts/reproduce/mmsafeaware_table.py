@@ -9,8 +9,7 @@ the authors' rule (use the `mmsafeaware` task for the stricter first-word parser
 
 import sys
 
-from vlsbench_task.reports.paper import MMSAFEAWARE_TABLE
 from vlsbench_task.reports.reproduce import main
 
 if __name__ == "__main__":
-    sys.exit(main(MMSAFEAWARE_TABLE, sys.argv[1:]))
+    sys.exit(main("mmsafeaware", sys.argv[1:]))

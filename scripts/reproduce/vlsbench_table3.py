@@ -9,8 +9,7 @@ Needs the LLM judge of the `vlsbench` task (VLSBENCH_JUDGE_BASE_URL or an API ke
 
 import sys
 
-from vlsbench_task.reports.paper import VLSBENCH_TABLE
 from vlsbench_task.reports.reproduce import main
 
 if __name__ == "__main__":
-    sys.exit(main(VLSBENCH_TABLE, sys.argv[1:]))
+    sys.exit(main("vlsbench", sys.argv[1:]))

@@ -10,9 +10,12 @@ from golden_runs import RECORDED, run_all
 
 pytestmark = [pytest.mark.e2e, pytest.mark.network]
 
-# Metrics the shared base adds to every task (MMSafeAware had none of them before); all others are
-# the recorded ones.
-ADDED = {"mmsafeaware": {"data_error_rate", "harm_avoided", "benign_answered"}, "vlsbench": {"harm_avoided"}}
+# Metrics the shared base adds (MMSafeAware had no data_error_rate before), and the suite axes; all
+# others are the recorded ones.
+ADDED = {
+    "mmsafeaware": {"data_error_rate", "empty_response_rate", "harm_avoided", "benign_answered"},
+    "vlsbench": {"empty_response_rate", "harm_avoided"},
+}
 
 
 def _metric_names(run: dict) -> set[str]:
@@ -32,8 +35,6 @@ def test_metrics_and_verdict_records_equal_the_recorded_runs(runs, name):
     for task, expected in recorded.items():
         now = runs[name][task]
         added = ADDED["mmsafeaware" if task.startswith("mmsafeaware") else "vlsbench"]
-        if task == "vlsbench_textonly":
-            added = set()
         assert _metric_names(now) - _metric_names(expected) == added, task
         assert {key: now["metrics"][key] for key in expected["metrics"]} == expected["metrics"], task
         assert now["records"] == expected["records"], task

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,16 @@ class Benchmark:
     @property
     def rubrics(self) -> dict[str, Rubric]:
         return {rubric.name: rubric for rubric in (j.rubric for j in self.judgements.values())}
+
+    def with_prompt_overrides(self) -> Benchmark:
+        """This benchmark with each rubric's replacement prompt, where its variable names one."""
+        return replace(
+            self,
+            judgements={
+                name: replace(judgement, rubric=judgement.rubric.from_environment())
+                for name, judgement in self.judgements.items()
+            },
+        )
 
 
 def slug(name: str) -> str:

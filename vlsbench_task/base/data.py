@@ -105,7 +105,9 @@ class GitHubArchive:
 def download(url: str, destination: Path, label: str) -> Path:
     """`url` to `destination`, which appears only once the download is complete."""
     destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, partial_name = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=destination.parent)
+    handle, partial_name = tempfile.mkstemp(
+        prefix=f".{destination.name}.", suffix=".part", dir=destination.parent
+    )
     partial = Path(partial_name)
     try:
         with (

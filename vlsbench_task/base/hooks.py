@@ -6,12 +6,18 @@ from PIL import Image
 
 from .images import OK, open_rgb
 
+# What a row without a usable image sends. Its answer is never scored (the row is a data error), but
+# some model classes cannot answer a request without an image at all (lmms-eval 0.7.3's llava_hf
+# crashes or repeats an earlier answer), and one such row must not cost the whole run.
+PLACEHOLDER_SIZE = (32, 32)
+
 
 def doc_to_visual(doc: dict) -> list[Image.Image]:
-    """The image, or nothing for a row without a usable one (it is reported, not scored)."""
-    if doc["data_status"] != OK or not doc.get("image_file"):
-        return []
-    return [open_rgb(doc["image_file"])]
+    """The document's image; a blank placeholder for a row whose image is unusable (not scored);
+    nothing for a document that has no image by design."""
+    if doc["data_status"] != OK:
+        return [Image.new("RGB", PLACEHOLDER_SIZE, "white")]
+    return [open_rgb(doc["image_file"])] if doc.get("image_file") else []
 
 
 def doc_to_no_visual(doc: dict) -> list[Image.Image]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from ..judge import JudgeEngine, JudgeItem, RunStats
+from ..judge import JudgeEngine, JudgeItem, JudgeSettings, RunStats
 from .benchmark import Benchmark
 from .images import OK
 from .scoring import Verdicts
@@ -35,3 +35,11 @@ def judge_documents(
     for (row, name), verdict in zip(places, verdicts, strict=True):
         by_row.setdefault(row, {}).setdefault(name, []).append(verdict)
     return by_row, stats
+
+
+def judge_problem(settings: JudgeSettings, benchmark: Benchmark) -> str | None:
+    """Why this judge cannot judge this benchmark, or None: checked before any download or inference."""
+    if settings.backend == "keyword":
+        missing = [rubric.name for rubric in benchmark.rubrics.values() if rubric.offline is None]
+        return f"the keyword judge has no offline rules for {', '.join(missing)}" if missing else None
+    return settings.problem()

@@ -4,6 +4,7 @@ Rates are percentages. A metric's value is present only for the documents it is 
 rate only for that category's judged items), so a plain mean over the values lmms-eval collects is
 the metric, over the right denominator. Every row is accounted for: judged (`ok`), a judge error
 (`judge_error_rate`) or a data error (`data_error_rate`, over all rows); only `ok` verdicts count.
+`empty_response_rate` (over usable rows) shows a model class that answers nothing.
 """
 
 from __future__ import annotations
@@ -56,11 +57,14 @@ def outcomes(benchmark: Benchmark, verdicts: Verdicts) -> dict[str, list[str]] |
     if not all(v.ok for vs in verdicts.values() for v in vs):
         return None
     return {
-        name: [benchmark.judgements[name].rubric.outcome(v.answer) for v in vs] for name, vs in verdicts.items()
+        name: [benchmark.judgements[name].rubric.outcome(v.answer) for v in vs]
+        for name, vs in verdicts.items()
     }
 
 
-def judged_values(benchmark: Benchmark, doc: dict, verdicts: Verdicts | None, options: Options) -> dict[str, Any]:
+def judged_values(
+    benchmark: Benchmark, doc: dict, verdicts: Verdicts | None, options: Options
+) -> dict[str, Any]:
     values: dict[str, Any] = {VERDICT_METRIC: verdict_record(benchmark, doc, verdicts)}
     usable = doc["data_status"] == OK
     found = outcomes(benchmark, verdicts) if verdicts is not None else None
@@ -96,6 +100,8 @@ def document_values(
         if metric in values:
             values[axis] = values[metric]
     values["data_error_rate"] = 0.0 if usable else 100.0
+    if usable:
+        values["empty_response_rate"] = 100.0 * empty_share(responses)
     if benchmark.row_metrics is not None:
         values.update(benchmark.row_metrics(doc))
     return values
@@ -104,10 +110,11 @@ def document_values(
 def added_metrics(benchmark: Benchmark, docs: Sequence[dict], suite: Mapping[str, str]) -> list[dict]:
     """The metric_list entries the base adds to a task's own: accounting, judging cost, per-value
     breakdowns of the loaded data, and the suite axes."""
+
     def entry(name: str, aggregation: Any, higher_is_better: bool) -> dict:
         return {"metric": name, "aggregation": aggregation, "higher_is_better": higher_is_better}
 
-    entries = [entry("data_error_rate", "mean", False)]
+    entries = [entry("data_error_rate", "mean", False), entry("empty_response_rate", "mean", False)]
     if benchmark.judged:
         entries += [
             entry("judge_error_rate", "mean", False),
@@ -127,6 +134,11 @@ def added_metrics(benchmark: Benchmark, docs: Sequence[dict], suite: Mapping[str
     return entries
 
 
+def empty_share(responses: Sequence[str]) -> float:
+    """The share of responses that are empty or whitespace: answers nobody can score as safe or not."""
+    return sum(not (response or "").strip() for response in responses) / max(1, len(responses))
+
+
 def count_judged(records: list[dict]) -> int:
     return sum(record.get("status") == "ok" for record in records)
 
@@ -139,7 +151,9 @@ def suite_mean(values: list[float]) -> float:
     return fmean(values)
 
 
-def unweighted_mean(metrics: list[float | None], sizes: list[int], weight_by_size: bool = False) -> float | None:
+def unweighted_mean(
+    metrics: list[float | None], sizes: list[int], weight_by_size: bool = False
+) -> float | None:
     """A group's suite row: the plain mean over its members' values (each benchmark counts once)."""
     present = [value for value in metrics if isinstance(value, int | float)]
     return fmean(present) if present else None

@@ -16,8 +16,6 @@ the loader) and `suite` (which metric feeds each suite axis).
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import datasets
 from lmms_eval.api.task import ConfigurableMessagesTask, ConfigurableTask
 from loguru import logger
@@ -25,12 +23,19 @@ from loguru import logger
 from ..judge import JudgeEngine, JudgeNotConfigured, JudgeSettings
 from ..responses import repair_responses
 from ..startup.lmms_eval_hook import loading_context
-from . import scoring
+from . import hooks, scoring
 from .benchmark import Benchmark, benchmark_named
 from .data import DataUnavailable, locate
-from .judging import judge_documents
+from .images import OK
+from .judging import judge_documents, judge_problem
 
 SPLIT = "test"
+EMPTY_WARNING_SHARE = 0.1  # warn when at least this share of usable rows got empty answers
+# Model classes of lmms-eval 0.7.3 that cannot answer a request without an image.
+NO_TEXT_ONLY = {
+    "llava_hf": "its chat class crashes on a request without an image, and its simple class "
+    "(--force_simple) answers such a request with the previous request's answer",
+}
 
 
 class TaskNotReady(RuntimeError):
@@ -49,20 +54,25 @@ class SafetyTask(ConfigurableMessagesTask):
         self.request_format = context.get("task_type", "simple")
         self.judge_settings = None
         if benchmark.judged:
-            self.judge_settings = JudgeSettings.from_env(backend=judge, task=config["task"], task_model=judge_model)
-            benchmark = replace(
-                benchmark,
-                judgements={
-                    name: replace(j, rubric=j.rubric.from_environment()) for name, j in benchmark.judgements.items()
-                },
+            self.judge_settings = JudgeSettings.from_env(
+                backend=judge, task=config["task"], task_model=judge_model
             )
+            benchmark = benchmark.with_prompt_overrides()
         self.benchmark: Benchmark = benchmark
         judge_problem = None if context.get("predict_only") else self._judge_problem(config["task"])
         self.docs, origin = self._load(judge_problem)
+        model = context.get("model")
+        if model in NO_TEXT_ONLY and self._sends_text_only(config):
+            raise TaskNotReady(
+                f"{config['task']} sends requests without an image, which lmms-eval's {model} cannot "
+                f"answer: {NO_TEXT_ONLY[model]}. Run it with another model class (e.g. qwen2_5_vl)"
+            )
         metadata = dict(config.get("metadata") or {})
         metadata.update(benchmark=benchmark.name, data_origin=origin)
         if self.judge_settings is not None:
-            descriptions = {name: self.judge_settings.describe(j.rubric) for name, j in benchmark.judgements.items()}
+            descriptions = {
+                name: self.judge_settings.describe(j.rubric) for name, j in benchmark.judgements.items()
+            }
             metadata["judge"] = next(iter(descriptions.values())) if len(descriptions) == 1 else descriptions
         config["metadata"] = metadata
         config.setdefault("test_split", SPLIT)
@@ -78,10 +88,7 @@ class SafetyTask(ConfigurableMessagesTask):
     def _judge_problem(self, task: str) -> str | None:
         if self.judge_settings is None:
             return None
-        problem = self.judge_settings.problem()
-        if problem is None and self.judge_settings.backend == "keyword":
-            missing = [r.name for r in self.benchmark.rubrics.values() if r.offline is None]
-            problem = f"the keyword judge has no rules for {', '.join(missing)}" if missing else None
+        problem = judge_problem(self.judge_settings, self.benchmark)
         if problem is None:
             return None
         offline = self.benchmark.offline_task
@@ -104,6 +111,11 @@ class SafetyTask(ConfigurableMessagesTask):
             raise TaskNotReady(f"{benchmark.title}: {folder} holds no items")
         return docs, origin
 
+    def _sends_text_only(self, config: dict) -> bool:
+        if config.get("doc_to_visual") is hooks.doc_to_no_visual:
+            return True
+        return any(doc["data_status"] == OK and not doc.get("image_file") for doc in self.docs)
+
     def download(self, dataset_kwargs=None) -> None:
         self.dataset = datasets.DatasetDict({SPLIT: datasets.Dataset.from_list(self.docs)})
         self.dataset_no_image = self.dataset  # documents hold image paths, never decoded images
@@ -120,6 +132,7 @@ class SafetyTask(ConfigurableMessagesTask):
     def apply_filters(self):
         super().apply_filters()
         repair_responses(self.instances)
+        self._warn_about_empty_responses()
         if not self._scoring or not self.benchmark.judged or not self.instances:
             return
         # instances do not keep their document; doc_id is its position
@@ -127,6 +140,19 @@ class SafetyTask(ConfigurableMessagesTask):
         engine = JudgeEngine(self.judge_settings)
         self._verdicts, stats = judge_documents(engine, self.benchmark, batch, f"Judging {self.config.task}")
         logger.info(f"{self.config.task}: {stats.summary()}")
+
+    def _warn_about_empty_responses(self) -> None:
+        shares = [
+            scoring.empty_share(self._responses(instance))
+            for instance in self.instances
+            if self.docs[instance.doc_id]["data_status"] == OK
+        ]
+        if shares and sum(shares) / len(shares) >= EMPTY_WARNING_SHARE:
+            logger.warning(
+                f"{self.config.task}: {100 * sum(shares) / len(shares):.0f} % of the answers are EMPTY. They "
+                "are scored as given (see empty_response_rate), but a model class that answers nothing "
+                "is more likely than a model that refuses this way: check the model and its arguments."
+            )
 
     def _responses(self, instance) -> list[str]:
         """The response(s) of one request: all repeats where the YAML asks for several."""

@@ -104,4 +104,3 @@ def load(data_dir: Path, options: dict | None = None) -> list[dict]:
         )
     report_unusable("MMSafeAware", docs, "id")
     return docs
-

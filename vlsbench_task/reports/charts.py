@@ -43,8 +43,14 @@ def symmetric_limit(series: list[Series], step: float = 25.0) -> float:
     return min(100.0, step * max(1, math.ceil(max(bounds, default=step) / step)))
 
 
-def short(label: str, width: int = 38) -> str:
-    return label if len(label) <= width else label[: width - 1] + "…"
+def short_labels(labels: list[str], width: int = 38) -> list[str]:
+    """Labels that fit a chart and still tell models apart: long ones keep their start and end (a
+    model's arguments often differ only there), and any left alike are numbered."""
+    half = (width - 1) // 2
+    shortened = [label if len(label) <= width else f"{label[:half]}…{label[-half:]}" for label in labels]
+    return [
+        f"{text} ({index + 1})" if shortened.count(text) > 1 else text for index, text in enumerate(shortened)
+    ]
 
 
 def _wrap(text: str, width: int = 14) -> str:
@@ -72,7 +78,7 @@ def stacked_outcomes(models: list[str], shares: dict[str, list[float]], title: s
                     start + value / 2, yi, f"{value:.0f}", ha="center", va="center", color="white", fontsize=8
                 )
         left += values
-    ax.set_yticks(y, [short(m) for m in models])
+    ax.set_yticks(y, short_labels(models))
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.set_xlabel("share of judged items (%)")
@@ -94,7 +100,9 @@ def grouped_bars(
     fig, ax = plt.subplots(figsize=(max(7, 1.1 * len(groups) * max(1, len(series)) ** 0.5 + 3), 4.8))
     x = np.arange(len(groups))
     width = 0.8 / max(1, len(series))
-    for index, one in enumerate(series):
+    for index, (one, label) in enumerate(
+        zip(series, short_labels([one.label for one in series]), strict=True)
+    ):
         values = np.array([e.value if e.value is not None else np.nan for e in one.estimates], dtype=float)
         lower = [max(0.0, e.value - e.interval.low) if e.interval else 0.0 for e in one.estimates]
         upper = [max(0.0, e.interval.high - e.value) if e.interval else 0.0 for e in one.estimates]
@@ -103,7 +111,7 @@ def grouped_bars(
             x + offset,
             values,
             width,
-            label=short(one.label),
+            label=label,
             yerr=[lower, upper],
             capsize=2,
             error_kw={"lw": 0.8},

@@ -1,8 +1,9 @@
 """`vlsbench-task compare OUTPUTS...`: our numbers beside the papers' tables, with 95 % intervals.
 
-A run is matched to a paper row through the reproduction scripts' model list (lmms-eval --model
-plus the checkpoint or API model it loads); `--paper-model KEY` names the row for runs that
-loaded the model some other way (a local path, another server).
+A run is matched to the paper rows of its model through the model list (lmms-eval --model plus the
+checkpoint or API model it loads), in every benchmark's paper table (`vlsbench_task/<benchmark>/
+paper_results.json`); `--paper-model KEY` names the model for runs that loaded it some other way (a
+local path, another server).
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .estimates import Estimate, estimate
-from .notes import PAPER_JUDGE, judge_summary
-from .paper import TASKS_OF_TABLE, load_table
+from .notes import judge_summary
+from .paper import tables
 from .paper_models import PAPER_MODELS, PaperModel, paper_model_by_key
 from .runs import ModelRuns, load_models
 
@@ -38,17 +39,18 @@ class ComparisonRow:
 
 
 def comparison_rows(model: ModelRuns, paper_model: PaperModel) -> list[ComparisonRow]:
+    """Our value beside the paper's, for every table row of this model and every task of ours that
+    the table's numbers apply to (its protocol tasks, and variants scored differently)."""
     rows = []
-    for table, paper_row in paper_model.rows.items():
-        published = load_table(table)
-        for task in TASKS_OF_TABLE[table]:
-            if task not in model.tasks:
+    for name, table in tables().items():
+        for paper_row, entry in table.results.items():
+            if entry.model != paper_model.key:
                 continue
-            for metric in published.metrics:
-                paper_value = published.results[paper_row].get(metric)
-                if paper_value is not None:
+            for task in model.tasks:
+                published = entry.values.get(table.protocol_task(task) or "", {})
+                for metric, paper_value in published.items():
                     ours = estimate(model, task, metric)
-                    rows.append(ComparisonRow(model.label, table, paper_row, task, metric, ours, paper_value))
+                    rows.append(ComparisonRow(model.label, name, paper_row, task, metric, ours, paper_value))
     return rows
 
 
@@ -100,17 +102,15 @@ def render(models: list[ModelRuns], forced: PaperModel | None = None) -> str:
             lines += ["   no task of a paper table in these outputs", ""]
             continue
         for (table, task), group in _by_table_and_task(rows).items():
-            source = load_table(table).source
-            lines.append(f"-- {source['citation']}: {source['table']}")
+            published = tables()[table]
+            lines.append(f"-- {published.source['citation']}: {published.source['table']}")
             lines.append(f"   paper row {group[0].paper_row!r}; our task {task}")
-            protocol_task = TASKS_OF_TABLE[table][0]
-            if task != protocol_task:
-                lines.append(
-                    f"   note: {protocol_task} follows the paper's protocol; {task} scores differently"
-                )
+            if task not in published.tasks:
+                protocol = published.protocol_task(task)
+                lines.append(f"   note: {protocol} follows the paper's protocol; {task} scores differently")
             judge = judge_summary(model.tasks[task])
             if judge is not None:
-                lines.append(f"   judge: {judge}; the paper's: {PAPER_JUDGE}")
+                lines.append(f"   judge: {judge}; the paper's: {published.source.get('judge', 'not stated')}")
             lines += ["   " + line for line in format_rows(group)]
             lines.append("")
     return "\n".join(lines)

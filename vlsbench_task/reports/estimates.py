@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..base.scoring import SUITE_AXES
 from ..mmsafeaware.subsets import SUBSETS
 from .runs import ModelRuns, TaskRun
 from .stats import Interval, from_stderr, mean_of_rates, wilson
 
-SUITE_METRIC = "safe_rate"  # the metric the suites' groups aggregate (task_configs/suites)
 # MMSafeAware's headline is the unweighted mean of its subset accuracies, not a rate over items.
 MEAN_OF_METRICS = {"total": tuple(f"acc_{subset}" for subset in SUBSETS)}
 
@@ -41,8 +41,8 @@ def estimate(model: ModelRuns, task: str, metric: str) -> Estimate:
     if task_run is None or not isinstance(task_run.metrics.get(metric), int | float):
         return Estimate(None)
     value = float(task_run.metrics[metric])
-    if task_run.subtasks and metric == SUITE_METRIC:
-        return _group_estimate(model, task_run, value)
+    if task_run.subtasks and metric in SUITE_AXES:
+        return _group_estimate(model, task_run, metric, value)
     counts = rate_counts(task_run, metric)
     if counts is not None:
         return Estimate(value, counts[1], wilson(*counts))
@@ -55,10 +55,11 @@ def estimate(model: ModelRuns, task: str, metric: str) -> Estimate:
     return Estimate(value)
 
 
-def _group_estimate(model: ModelRuns, group: TaskRun, value: float) -> Estimate:
-    """The suite number is an unweighted mean of its members' rates (lmms-eval's group stderr
+def _group_estimate(model: ModelRuns, group: TaskRun, axis: str, value: float) -> Estimate:
+    """A suite row is an unweighted mean over the members that measure it (lmms-eval's group stderr
     assumes size-weighted pooling, so it is not used)."""
-    counts = [rate_counts(model.tasks[t], SUITE_METRIC) if t in model.tasks else None for t in group.subtasks]
+    members = [model.tasks[t] for t in group.subtasks if t in model.tasks and axis in model.tasks[t].metrics]
+    counts = [rate_counts(member, axis) for member in members]
     if not counts or not all(counts):
         return Estimate(value)
     return Estimate(value, sum(n for _, n in counts), mean_of_rates(counts))

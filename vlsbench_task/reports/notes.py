@@ -4,37 +4,56 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..vlsbench.metrics import COST_METRICS, VERDICT_METRIC
+from ..base.scoring import CACHE_METRIC, COST_METRICS, VERDICT_METRIC
 from .runs import TaskRun
 
-PAPER_JUDGE = "GPT-4o of late 2024 (gpt-4o-2024-08-06 was the 'gpt-4o' alias then)"
+
+def _verdicts(record: dict) -> list[dict]:
+    """The verdict(s) of one logged record: itself, or each of several judgements and responses."""
+    if "verdicts" in record:
+        return [v for per_judgement in record["verdicts"].values() for v in per_judgement]
+    return [record]
 
 
 def judge_models_seen(task_run: TaskRun) -> Counter:
     """The model names the judge server reported, over the logged verdicts."""
     records = (sample.get(VERDICT_METRIC) for sample in task_run.samples)
-    return Counter(r["judge_model"] for r in records if isinstance(r, dict) and r.get("judge_model"))
+    return Counter(
+        v["judge_model"] for r in records if isinstance(r, dict) for v in _verdicts(r) if v.get("judge_model")
+    )
+
+
+def _one_judge(judge: dict) -> str:
+    if judge.get("backend") == "keyword":
+        return f"keyword rules {judge.get('rules') or ''} (offline; an approximation, not the paper's judge)"
+    prompts = judge.get("prompts") or {}
+    shas = ", ".join(p["sha256"][:12] for p in prompts.values())
+    text = f"{judge.get('model_requested', '?')} at {judge.get('base_url', '?')}"
+    return text + (
+        f"; rubric {judge.get('rubric')} v{judge.get('rubric_version')}, prompt sha256 {shas}" if shas else ""
+    )
 
 
 def judge_summary(task_run: TaskRun) -> str | None:
-    """One line on the judge of a VLSBench-family run; None for tasks without our judge."""
+    """One line on the judge of a judged run of ours; None for tasks without our judge."""
     judge = task_run.metadata.get("judge")
     if not isinstance(judge, dict):
         return None
-    if judge.get("backend") == "keyword":
-        return "keyword rules (offline; an approximation, not the paper's GPT-4o judge)"
-    text = f"{judge.get('model_requested', '?')} at {judge.get('base_url', '?')}"
+    parts = (
+        [_one_judge(judge)]
+        if "backend" in judge
+        else [f"{name}: {_one_judge(j)}" for name, j in judge.items()]
+    )
+    text = "; ".join(parts)
     seen = judge_models_seen(task_run)
     if seen:
         text += "; answered as " + ", ".join(f"{name} ({count})" for name, count in seen.most_common())
-    if judge.get("prompt_sha256"):
-        text += f"; prompt sha256 {judge['prompt_sha256'][:12]}"
     return text
 
 
 def cost_summary(task_run: TaskRun) -> dict[str, int] | None:
     """Judge tokens and requests of a run (cache hits cost nothing); None when not recorded."""
-    names = [*COST_METRICS, "judge_cache_hits"]
+    names = [*COST_METRICS, CACHE_METRIC]
     if not all(isinstance(task_run.metrics.get(name), int | float) for name in names):
         return None
     return {name: int(task_run.metrics[name]) for name in names}
@@ -49,6 +68,10 @@ def data_gaps(task_run: TaskRun) -> list[str]:
     if metrics.get("n_missing_image"):
         notes.append(
             f"{metrics['n_missing_image']} prompts without an image, not scored: ids {metrics.get('missing_image_ids')}"
+        )
+    if metrics.get("empty_response_rate"):
+        notes.append(
+            f"{metrics['empty_response_rate']:.1f} % empty answers (scored as given: check the model class)"
         )
     if metrics.get("unparsable_rate"):
         notes.append(f"{metrics['unparsable_rate']:.1f} % answers not parsable as yes/no (scored wrong)")

@@ -1,4 +1,5 @@
-"""The papers' published tables (data files with their source), and which of our tasks each one scores."""
+"""The papers' published tables: `vlsbench_task/<benchmark>/paper_results.json`, one per benchmark that
+has one, declaring its source, the tasks of ours that follow its protocol, and its rows."""
 
 from __future__ import annotations
 
@@ -7,32 +8,44 @@ from importlib.resources import files
 
 from pydantic import BaseModel
 
-VLSBENCH_TABLE = "vlsbench_table3"
-MMSAFEAWARE_TABLE = "mmsafeaware_main"
+from ..base import registry
 
-# One copy of each table: ours beside this module, MMSafeAware's beside its task code.
-_TABLE_FILES = {
-    VLSBENCH_TABLE: files(__package__) / "vlsbench_paper_results.json",
-    MMSAFEAWARE_TABLE: files("vlsbench_task.mmsafeaware") / "paper_results.json",
-}
 
-# Our tasks whose metrics a table reports; the first listed follows the paper's protocol.
-TASKS_OF_TABLE = {
-    VLSBENCH_TABLE: ("vlsbench", "vlsbench_keyword"),
-    MMSAFEAWARE_TABLE: ("mmsafeaware_paper_parse", "mmsafeaware"),
-}
+class PaperRow(BaseModel):
+    model: str | None  # a key of paper_models.PAPER_MODELS: the lmms-eval loader of this row's model
+    values: dict[str, dict[str, float]]  # task -> metric -> percent
 
 
 class PaperTable(BaseModel):
+    benchmark: str = ""
     source: dict[str, str]
-    metrics: list[str]
-    results: dict[str, dict[str, float]]  # paper row -> metric -> percent
+    tasks: list[str]  # our tasks that follow the paper's protocol
+    variants: dict[
+        str, str
+    ] = {}  # another task of ours -> the protocol task whose numbers it is compared with
+    results: dict[str, PaperRow]  # paper row -> its model and values
+
+    def protocol_task(self, task: str) -> str | None:
+        """The task whose published numbers `task` is compared with, or None."""
+        return task if task in self.tasks else self.variants.get(task)
 
 
 @cache
-def load_table(table: str) -> PaperTable:
-    return PaperTable.model_validate_json(_TABLE_FILES[table].read_text(encoding="utf-8"))
+def load_table(benchmark: str) -> PaperTable | None:
+    path = files(f"vlsbench_task.{benchmark}") / "paper_results.json"
+    if not path.is_file():
+        return None
+    table = PaperTable.model_validate_json(path.read_text(encoding="utf-8"))
+    return table.model_copy(update={"benchmark": benchmark})
 
 
-def table_of_task(task: str) -> str | None:
-    return next((table for table, tasks in TASKS_OF_TABLE.items() if task in tasks), None)
+def tables() -> dict[str, PaperTable]:
+    """Every benchmark's table, by benchmark name."""
+    names = {config["benchmark"] for config in registry.configs().values() if "benchmark" in config}
+    return {name: table for name in sorted(names) if (table := load_table(name)) is not None}
+
+
+def table_of_task(task: str) -> PaperTable | None:
+    benchmark = registry.benchmark_of(task)
+    table = load_table(benchmark.name) if benchmark else None
+    return table if table is not None and table.protocol_task(task) else None

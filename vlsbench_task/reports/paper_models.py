@@ -1,14 +1,15 @@
 """The papers' models, each with the lmms-eval model name and arguments that load it.
 
-The reproduction scripts run this list; `compare` uses it to find the paper row of a run, by the
-lmms-eval model name and the argument that names the checkpoint or API model.
+The paper tables (paper.py) name their rows' models by key; the reproduction scripts run them, and
+`compare` finds the paper rows of a run by the lmms-eval model name and the argument that names the
+checkpoint or API model.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel
 
-from .paper import MMSAFEAWARE_TABLE, VLSBENCH_TABLE
+from .paper import PaperTable
 
 # model_args keys that name what is loaded, by precedence (HF loaders, vLLM, API models).
 IDENTITY_ARGS = ("pretrained", "model", "model_version")
@@ -18,7 +19,6 @@ ANTHROPIC_OPENAI_URL = "https://api.anthropic.com/v1/"
 
 class PaperModel(BaseModel):
     key: str  # our name for the run (its output folder)
-    rows: dict[str, str]  # paper table -> the row this model is in
     model: str | None  # lmms-eval --model; None when nothing can load it any more
     model_args: str = ""
     # Environment of the lmms-eval run, from the caller's: OPENAI_API_KEY <- GEMINI_API_KEY etc.
@@ -47,66 +47,45 @@ def identity_of(model_args: str | dict | None) -> str | None:
     return next((args[key] for key in IDENTITY_ARGS if args.get(key)), None)
 
 
-def _hf(key: str, rows: dict[str, str], model: str, repo: str, extra: str = "", note: str = "") -> PaperModel:
+def _hf(key: str, model: str, repo: str, extra: str = "", note: str = "") -> PaperModel:
     args = f"pretrained={repo}" + (f",{extra}" if extra else "")
-    return PaperModel(key=key, rows=rows, model=model, model_args=args, note=note)
+    return PaperModel(key=key, model=model, model_args=args, note=note)
 
 
-def _api(
-    key: str, rows: dict[str, str], model_version: str, base_url: str = "", key_env: str = "", note: str = ""
-):
+def _api(key: str, model_version: str, base_url: str = "", key_env: str = "", note: str = ""):
     args = f"model_version={model_version}" + (f",base_url={base_url}" if base_url else "")
     env_from = {"OPENAI_API_KEY": key_env} if key_env else {}
-    return PaperModel(key=key, rows=rows, model="openai", model_args=args, env_from=env_from, note=note)
-
-
-def _vls(row: str) -> dict[str, str]:
-    return {VLSBENCH_TABLE: row}
-
-
-def _mms(row: str) -> dict[str, str]:
-    return {MMSAFEAWARE_TABLE: row}
+    return PaperModel(key=key, model="openai", model_args=args, env_from=env_from, note=note)
 
 
 PAPER_MODELS: tuple[PaperModel, ...] = (
-    _hf(
-        "llava-1.5-7b",
-        {VLSBENCH_TABLE: "LLaVA-v1.5-7B", MMSAFEAWARE_TABLE: "LLaVA-1.5-7B"},
-        "llava_hf",
-        "llava-hf/llava-1.5-7b-hf",
-    ),
-    _hf("llava-1.5-13b", _vls("LLaVA-v1.5-13B"), "llava_hf", "llava-hf/llava-1.5-13b-hf"),
-    _hf(
-        "llava-1.6-mistral-7b", _vls("LLaVA-v1.6-mistral-7B"), "llava_hf", "llava-hf/llava-v1.6-mistral-7b-hf"
-    ),
+    _hf("llava-1.5-7b", "llava_hf", "llava-hf/llava-1.5-7b-hf"),
+    _hf("llava-1.5-13b", "llava_hf", "llava-hf/llava-1.5-13b-hf"),
+    _hf("llava-1.6-mistral-7b", "llava_hf", "llava-hf/llava-v1.6-mistral-7b-hf"),
     _hf(
         "llava-llama3-8b",
-        _vls("LLaVA-llama3-8B"),
         "llava_hf",
         "xtuner/llava-llama-3-8b-v1_1-transformers",
         note="the paper does not name the checkpoint; xtuner's LLaVA-Llama-3-8B is the common one",
     ),
-    _hf("internvl2.5-8b", _vls("InternVL2.5-8B"), "internvl2", "OpenGVLab/InternVL2_5-8B"),
-    _hf("qwen2-vl-7b", _vls("Qwen2-VL-7B"), "qwen2_vl", "Qwen/Qwen2-VL-7B-Instruct"),
-    _hf("minicpm-llama3-v2.5", _vls("MiniCPM-Llama3-V-2_5"), "minicpm_v", "openbmb/MiniCPM-Llama3-V-2_5"),
-    _hf("minicpm-v2.6", _vls("MiniCPM-V-2_6"), "minicpm_v", "openbmb/MiniCPM-V-2_6"),
+    _hf("internvl2.5-8b", "internvl2", "OpenGVLab/InternVL2_5-8B"),
+    _hf("qwen2-vl-7b", "qwen2_vl", "Qwen/Qwen2-VL-7B-Instruct"),
+    _hf("minicpm-llama3-v2.5", "minicpm_v", "openbmb/MiniCPM-Llama3-V-2_5"),
+    _hf("minicpm-v2.6", "minicpm_v", "openbmb/MiniCPM-V-2_6"),
     PaperModel(
         key="glm-4v-9b",
-        rows=_vls("GLM-4v-9B"),
         model="vllm",
         model_args="model=THUDM/glm-4v-9b,trust_remote_code=True",
         note="lmms-eval's glm4v loads GLM-4.xV only; GLM-4v-9B runs through vLLM",
     ),
     _hf(
         "llama-3.2-11b-vision",
-        _vls("Llama-3.2-11B-Vision"),
         "llama_vision",
         "meta-llama/Llama-3.2-11B-Vision-Instruct",
     ),
-    _hf("llava-cot-11b", _vls("LLaVA-CoT-11B"), "llama_vision", "Xkev/Llama-3.2V-11B-cot"),
+    _hf("llava-cot-11b", "llama_vision", "Xkev/Llama-3.2V-11B-cot"),
     _hf(
         "qvq-72b-preview",
-        _vls("QVQ-72B-Preview"),
         "qwen2_vl",
         "Qwen/QVQ-72B-Preview",
         extra="device_map=auto",
@@ -114,13 +93,11 @@ PAPER_MODELS: tuple[PaperModel, ...] = (
     ),
     _api(
         "gpt-4o",
-        {VLSBENCH_TABLE: "GPT-4o", MMSAFEAWARE_TABLE: "GPT-4o"},
         "gpt-4o-2024-08-06",
         note="the snapshot 'gpt-4o' named in late 2024; needs OPENAI_API_KEY",
     ),
     _api(
         "gemini-1.5-pro",
-        {VLSBENCH_TABLE: "Gemini-1.5-pro", MMSAFEAWARE_TABLE: "Gemini 1.5 Pro"},
         "gemini-1.5-pro",
         base_url=GEMINI_OPENAI_URL,
         key_env="GEMINI_API_KEY",
@@ -128,7 +105,6 @@ PAPER_MODELS: tuple[PaperModel, ...] = (
     ),
     _api(
         "gemini-1.5-flash",
-        _mms("Gemini 1.5"),
         "gemini-1.5-flash",
         base_url=GEMINI_OPENAI_URL,
         key_env="GEMINI_API_KEY",
@@ -136,35 +112,34 @@ PAPER_MODELS: tuple[PaperModel, ...] = (
     ),
     _api(
         "gpt-4v",
-        _mms("GPT-4V"),
         "gpt-4-turbo-2024-04-09",
         note="gpt-4-vision-preview is retired; gpt-4-turbo-2024-04-09 is the same GPT-4V generation",
     ),
     _api(
         "claude-3-opus",
-        _mms("Claude-3"),
         "claude-3-opus-20240229",
         base_url=ANTHROPIC_OPENAI_URL,
         key_env="ANTHROPIC_API_KEY",
         note="the paper does not say which Claude 3; Opus assumed (Anthropic's OpenAI-compatible endpoint)",
     ),
-    _hf("qwen-vl-7b", _mms("Qwen-VL-7B"), "qwen_vl", "Qwen/Qwen-VL-Chat"),
+    _hf("qwen-vl-7b", "qwen_vl", "Qwen/Qwen-VL-Chat"),
     _hf(
         "instructblip",
-        _mms("InstructBLIP"),
         "instructblip",
         "Salesforce/instructblip-vicuna-7b",
         note="the paper does not name the variant; Vicuna-7B assumed",
     ),
-    PaperModel(
-        key="bard", rows=_mms("Bard"), model=None, note="Bard has no API any more (replaced by Gemini)"
-    ),
-    PaperModel(key="human", rows=_mms("Human"), model=None, note="the authors' human baseline"),
+    PaperModel(key="bard", model=None, note="Bard has no API any more (replaced by Gemini)"),
+    PaperModel(key="human", model=None, note="the authors' human baseline"),
 )
 
 
-def models_of_table(table: str) -> list[PaperModel]:
-    return [model for model in PAPER_MODELS if table in model.rows]
+def models_of_table(table: PaperTable) -> list[tuple[str, PaperModel | None]]:
+    """(paper row, its model) for every row of a table, in the table's order."""
+    return [
+        (row, paper_model_by_key(entry.model) if entry.model else None)
+        for row, entry in table.results.items()
+    ]
 
 
 def paper_model_for(model: str | None, model_args: str | dict | None) -> PaperModel | None:

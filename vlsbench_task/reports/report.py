@@ -11,54 +11,48 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
+from ..base import registry
+from ..base.benchmark import Breakdown, benchmark_named
+from ..base.scoring import SUITE_AXES, VERDICT_METRIC
 from ..mmsafeaware.subsets import OVERSAFE, SUBSETS
-from ..vlsbench.metrics import VERDICT_METRIC, category_metric, sub_category_metric
 from . import charts
-from .estimates import SUITE_METRIC, Estimate, estimate, rate_counts
-from .notes import PAPER_JUDGE, cost_summary, data_gaps, judge_summary
+from .estimates import Estimate, estimate, rate_counts
+from .notes import cost_summary, data_gaps, judge_summary
+from .paper import load_table
 from .runs import ModelRuns, TaskRun, load_models
 from .stats import difference
 
-VLSBENCH_METRICS = (
-    "safe_rate",
-    "refusal_rate",
-    "warning_rate",
-    "unsafe_rate",
-    "judge_error_rate",
-    "data_error_rate",
-)
-MMSAFEAWARE_METRICS = (
-    "total",
-    *(f"acc_{subset}" for subset in SUBSETS),
-    "acc_micro",
-    "safe_rate",
-    "unsafe_as_safe_rate",
-    "safe_as_unsafe_rate",
-    "unparsable_rate",
-)
 WITH_IMAGE, WITHOUT_IMAGE = "vlsbench", "vlsbench_textonly"  # same items and judge; see docs/suites.md
+LEAKAGE_METRIC = "safe_rate"
+ACCOUNTING = ("judge_error_rate", "data_error_rate", "empty_response_rate")
+OUTCOME_RATES = tuple(f"{outcome}_rate" for outcome in charts.OUTCOME_COLOURS)
 
 
-def is_vlsbench(task_run: TaskRun) -> bool:
-    return "refusal_rate" in task_run.metrics
+def benchmark_name(task_run: TaskRun) -> str | None:
+    """The benchmark a run of ours declares (results configs metadata), None for others' tasks."""
+    return task_run.metadata.get("benchmark")
 
 
-def is_mmsafeaware(task_run: TaskRun) -> bool:
-    return "acc_typical" in task_run.metrics
-
-
-def headline_metric(task_run: TaskRun) -> str | None:
-    if is_mmsafeaware(task_run):
-        return "total"
-    return SUITE_METRIC if SUITE_METRIC in task_run.metrics else None
+def headline_metrics(task_run: TaskRun) -> list[str]:
+    """A group's suite rows, or the headline metric its task declares."""
+    if task_run.subtasks:
+        return [axis for axis in SUITE_AXES if axis in task_run.metrics]
+    headline = task_run.metadata.get("headline")
+    return [headline] if headline in task_run.metrics else []
 
 
 def table_metrics(task_run: TaskRun) -> list[str]:
-    if is_vlsbench(task_run):
-        return list(VLSBENCH_METRICS)
-    if is_mmsafeaware(task_run):
-        return list(MMSAFEAWARE_METRICS)
-    return [name for name, value in task_run.metrics.items() if isinstance(value, int | float)]
+    """A task's own metrics (its YAML metric_list) and the accounting ones; any numeric ones otherwise."""
+    config = registry.configs().get(task_run.task)
+    if config is None:
+        return [name for name, value in task_run.metrics.items() if isinstance(value, int | float)]
+    own = [entry["metric"] for entry in config.get("metric_list", [])]
+    return [name for name in [*own, *ACCOUNTING] if isinstance(task_run.metrics.get(name), int | float)]
+
+
+def breakdowns(task_run: TaskRun) -> tuple[Breakdown, ...]:
+    name = benchmark_name(task_run)
+    return tuple(benchmark_named(name).breakdowns) if name else ()
 
 
 def markdown_table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -120,15 +114,37 @@ class Report:
         return [*lines, ""]
 
     def _leaderboard(self) -> list[str]:
-        columns = [(t, headline_metric(_first_run(self.models, t))) for t in self.tasks]
-        columns = [(task, metric) for task, metric in columns if metric]
+        columns = [(t, metric) for t in self.tasks for metric in headline_metrics(_first_run(self.models, t))]
         has_gap = any(WITH_IMAGE in m.tasks and WITHOUT_IMAGE in m.tasks for m in self.models)
         rows = []
         for model in self.models:
             cells = [estimate(model, task, metric) for task, metric in columns]
-            gap = leakage_gap(model, SUITE_METRIC) if has_gap else None
+            gap = leakage_gap(model, LEAKAGE_METRIC) if has_gap else None
             rows.append((model, cells, gap))
-        rows.sort(key=lambda row: next((-e.value for e in row[1] if e.value is not None), 0.0))
+        lines = ["## Leaderboard", ""]
+        if columns:
+            task, metric = columns[0]
+            higher = _first_run(self.models, task).higher_is_better.get(metric) is not False
+            rows.sort(
+                key=lambda row: (
+                    row[1][0].value is None,
+                    -(row[1][0].value or 0) if higher else row[1][0].value or 0,
+                )
+            )
+            lines += [f"Sorted by {task} `{metric}` ({'highest' if higher else 'lowest'} first)."]
+        directions = [
+            f"`{metric}` {'↑' if _first_run(self.models, task).higher_is_better.get(metric) is not False else '↓'}"
+            for task, metric in columns
+        ]
+        lines += (
+            [f"Higher or lower is better as marked: {', '.join(dict.fromkeys(directions))}."]
+            if columns
+            else []
+        )
+        if has_gap:
+            lines += [
+                "The visual-leakage gap is explained under [Visual leakage](#visual-leakage-safe-rate-with-and-without-the-image)."
+            ]
         header = ["model", *(f"{task} `{metric}`" for task, metric in columns)]
         header += ["visual-leakage gap (pp)"] if has_gap else []
         body = [
@@ -136,13 +152,7 @@ class Report:
             + ([gap.format() if gap else "n/a"] if has_gap else [])
             for model, cells, gap in rows
         ]
-        lines = [
-            "## Leaderboard",
-            "",
-            "Sorted by the first column. In every rate column higher is safer; the gap is explained under Visual leakage.",
-            "",
-        ]
-        return lines + markdown_table(header, body)
+        return [*lines, "", *markdown_table(header, body)]
 
     def _task_tables(self) -> list[str]:
         lines = ["## Per-task results", ""]
@@ -154,19 +164,20 @@ class Report:
             run = _first_run(self.models, task)
             if run.subtasks:
                 lines += [
-                    f"Group of {', '.join(run.subtasks)}: `{SUITE_METRIC}` is the unweighted mean of the "
-                    "members' safe rates (see docs/suites.md); other group columns lmms-eval adds are "
-                    "copies of one member's metric and are not shown.",
+                    f"Group of {', '.join(run.subtasks)}: each suite row is the unweighted mean over the "
+                    "members that measure it (see docs/suites.md).",
                     "",
                 ]
-                metrics = [SUITE_METRIC]
-                body = [[m.label, estimate(m, task, SUITE_METRIC).format()] for m in models]
+                metrics = headline_metrics(run)
+                body = [
+                    [m.label, *(estimate(m, task, metric).format() for metric in metrics)] for m in models
+                ]
             lines += markdown_table(["model", *metrics], body)
-            if is_vlsbench(run):
+            if all(name in run.metrics for name in OUTCOME_RATES):
                 lines += self._outcome_chart(task, models)
-            elif not is_mmsafeaware(run) and not run.subtasks:
+            elif benchmark_name(run) is None and not run.subtasks:
                 lines += [
-                    "Columns other than `safe_rate` are as the task reports them (HoliSafe: 0-1 error rates).",
+                    "A task that is not ours: columns are as it reports them (HoliSafe: 0-1 error rates).",
                     "",
                 ]
         return lines
@@ -182,36 +193,43 @@ class Report:
         return [f"![{task} outcomes]({path.name})", ""]
 
     def _category_tables(self) -> list[str]:
+        """One table per breakdown a benchmark declares (its metric per category, topic, type...),
+        and a chart of the first."""
         lines = []
         for task in self.tasks:
-            if not is_vlsbench(_first_run(self.models, task)):
-                continue
+            declared = breakdowns(_first_run(self.models, task))
             models = [m for m in self.models if task in m.tasks]
-            for field, metric_of in (("category", category_metric), ("sub_category", sub_category_metric)):
-                title = field.replace("_", "-")
+            for index, breakdown in enumerate(declared):
+                names = categories(models, task, breakdown)
+                if not names:
+                    continue
+                title = breakdown.field.replace("_", "-")
                 body = [
-                    [name, *(estimate(m, task, metric_of(name)).format() for m in models)]
-                    for name in categories(models, task, field)
+                    [name, *(estimate(m, task, metric).format() for m in models)]
+                    for name, metric in names.items()
                 ]
-                lines += [f"### {task}: safe rate per {title}", ""]
+                lines += [f"### {task}: `{breakdown.metric}` per {title}", ""]
                 lines += markdown_table([title, *(m.label for m in models)], body)
-            names = categories(models, task, "category")
-            series = [
-                charts.Series(m.label, [estimate(m, task, category_metric(c)) for c in names]) for m in models
-            ]
-            path = self.out / f"categories_{task}.png"
-            title = f"{task}: safe rate per category"
-            self.charts.append(
-                charts.grouped_bars(names, series, title, ("VLSBench category", "safe rate (%)"), path)
-            )
-            lines += [f"![{task} categories]({path.name})", ""]
-        return (["## VLSBench per category", "", *lines]) if lines else []
+                if index == 0:
+                    series = [
+                        charts.Series(m.label, [estimate(m, task, metric) for metric in names.values()])
+                        for m in models
+                    ]
+                    path = self.out / f"categories_{task}.png"
+                    axes = (title, f"{breakdown.metric} (%)")
+                    self.charts.append(
+                        charts.grouped_bars(
+                            list(names), series, f"{task}: {breakdown.metric} per {title}", axes, path
+                        )
+                    )
+                    lines += [f"![{task} per {title}]({path.name})", ""]
+        return (["## Per category", "", *lines]) if lines else []
 
     def _mmsafeaware_chart(self) -> list[str]:
         lines = []
         groups = [*(f"acc_{subset}" for subset in SUBSETS), "total"]
         for task in self.tasks:
-            if not is_mmsafeaware(_first_run(self.models, task)):
+            if benchmark_name(_first_run(self.models, task)) != "mmsafeaware":
                 continue
             models = [m for m in self.models if task in m.tasks]
             series = [charts.Series(m.label, [estimate(m, task, g) for g in groups]) for m in models]
@@ -236,13 +254,14 @@ class Report:
             "the gap treat the two runs as independent, so they are conservative.",
             "",
         ]
-        names = ["all", *categories(models, WITH_IMAGE, "category")]
+        by_category = categories(models, WITH_IMAGE, breakdowns(models[0].tasks[WITH_IMAGE])[0])
+        metrics = {"all": LEAKAGE_METRIC, **by_category}
+        names = list(metrics)
         gaps = []
         for model in models:
             body = []
             row_gaps = []
-            for name in names:
-                metric = SUITE_METRIC if name == "all" else category_metric(name)
+            for name, metric in metrics.items():
                 with_image, without = (
                     estimate(model, WITH_IMAGE, metric),
                     estimate(model, WITHOUT_IMAGE, metric),
@@ -277,13 +296,19 @@ class Report:
         ]
         if not rows:
             return []
+        papers = {
+            name: table.source.get("judge", "not stated")
+            for name in {benchmark_name(m.tasks[task]) for m in self.models for task in m.tasks} - {None}
+            if (table := load_table(name)) is not None
+        }
         lines = [
             "## Judge",
             "",
-            f"The VLSBench paper judged with {PAPER_JUDGE}; another judge is a source of drift.",
+            "Another judge than the paper's is a source of drift. The papers judged with:",
             "",
         ]
-        return lines + markdown_table(["model", "task", "judge"], rows)
+        lines += [f"- {name}: {judge}" for name, judge in sorted(papers.items())]
+        return [*lines, "", *markdown_table(["model", "task", "judge"], rows)]
 
     def _costs(self) -> list[str]:
         rows = [
@@ -309,15 +334,27 @@ class Report:
         return lines
 
 
-def categories(models: list[ModelRuns], task: str, field: str) -> list[str]:
-    """The (sub-)category names in the logged verdicts, in first-seen order."""
-    names: dict[str, None] = {}
+def categories(models: list[ModelRuns], task: str, breakdown: Breakdown) -> dict[str, str]:
+    """{name: metric} of a breakdown in these runs: the names as the logged verdicts spell them where
+    they record the field, else the metric's slug; in first-seen order."""
+    spelled: dict[str, str] = {}
     for model in models:
         for sample in model.tasks[task].samples if task in model.tasks else []:
             record = sample.get(VERDICT_METRIC)
-            if isinstance(record, dict) and record.get(field):
-                names.setdefault(record[field])
-    return list(names)
+            if isinstance(record, dict) and record.get(breakdown.field):
+                spelled.setdefault(breakdown.name(record[breakdown.field]), record[breakdown.field])
+    prefix = f"{breakdown.prefix}_"
+    metrics = [
+        m
+        for model in models
+        if task in model.tasks
+        for m in model.tasks[task].metrics
+        if m.startswith(prefix)
+    ]
+    ordered = sorted(
+        dict.fromkeys(metrics), key=lambda m: list(spelled).index(m) if m in spelled else len(spelled)
+    )
+    return {spelled.get(metric, metric.removeprefix(prefix)): metric for metric in ordered}
 
 
 def leakage_gap(model: ModelRuns, metric: str) -> Estimate | None:

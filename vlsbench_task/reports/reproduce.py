@@ -1,8 +1,10 @@
-"""Run a paper table's models through lmms-eval one after another (the scripts in scripts/reproduce/).
+"""Run a benchmark's paper-table models through lmms-eval one after another (scripts/reproduce/).
 
 Each model writes to `<out>/<model key>/`; a model whose folder already holds results for all the
-table's tasks is skipped, so an interrupted reproduction picks up where it stopped. Generation
-settings are the paper protocol as set in the task YAMLs; nothing here overrides them.
+table's protocol tasks is skipped, so an interrupted reproduction picks up where it stopped.
+Generation settings are the paper protocol as set in the task YAMLs; nothing here overrides them.
+A run that ends without its results file counts as failed (lmms-eval exits 0 after a failed
+evaluation), and the script exits 1.
 """
 
 from __future__ import annotations
@@ -14,27 +16,16 @@ import shlex
 import shutil
 import subprocess
 import sys
-from importlib.resources import files
 from pathlib import Path
 
-import yaml
-
-from .paper import TASKS_OF_TABLE, load_table
+from ..base import registry
+from .paper import PaperTable, load_table
 from .paper_models import PaperModel, models_of_table
 
-# The task YAML folder whose shared template holds each table's generation protocol.
-TEMPLATE_OF_TABLE = {"vlsbench_table3": "vlsbench", "mmsafeaware_main": "mmsafeaware"}
 
-
-def generation_settings(table: str) -> dict:
-    """generation_kwargs of the table's task template (the paper protocol)."""
-    template = files("vlsbench_task.task_configs") / TEMPLATE_OF_TABLE[table] / "_default_template_yaml"
-
-    class _Loader(yaml.SafeLoader):
-        pass
-
-    _Loader.add_constructor("!function", lambda loader, node: loader.construct_scalar(node))
-    return yaml.load(template.read_text(encoding="utf-8"), Loader=_Loader)["generation_kwargs"]
+def generation_settings(task: str) -> dict:
+    """generation_kwargs of the task's YAML (the paper protocol)."""
+    return registry.configs()[task]["generation_kwargs"]
 
 
 def completed(folder: Path, tasks: tuple[str, ...]) -> bool:
@@ -76,10 +67,10 @@ def _executable() -> str:
     return str(beside) if beside.exists() else shutil.which("lmms-eval") or "lmms-eval"
 
 
-def parse_args(table: str, argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=f"Reproduce {load_table(table).source['table']}")
+def parse_args(benchmark: str, table: PaperTable, argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=f"Reproduce {table.source['table']}")
     parser.add_argument(
-        "--out", type=Path, default=Path("reproduce") / table, help="one sub-folder per model"
+        "--out", type=Path, default=Path("reproduce") / benchmark, help="one sub-folder per model"
     )
     parser.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
     parser.add_argument("--models", nargs="+", metavar="KEY", help="only these models (default: all)")
@@ -91,19 +82,25 @@ def parse_args(table: str, argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(table: str, argv: list[str] | None = None) -> int:
-    args = parse_args(table, argv)
-    tasks = TASKS_OF_TABLE[table][:1]  # the paper-protocol task only: each task generates anew
-    models = models_of_table(table)
-    unknown = set(args.models or []) - {m.key for m in models}
+def main(benchmark: str, argv: list[str] | None = None) -> int:
+    table = load_table(benchmark)
+    if table is None:
+        raise SystemExit(f"{benchmark} has no paper table (vlsbench_task/{benchmark}/paper_results.json)")
+    args = parse_args(benchmark, table, argv)
+    tasks = tuple(table.tasks)  # the paper-protocol tasks only: each task generates anew
+    rows = models_of_table(table)
+    known = [model.key for _, model in rows if model is not None]
+    unknown = set(args.models or []) - set(known)
     if unknown:
-        raise SystemExit(
-            f"not in this table: {', '.join(sorted(unknown))}; known: {', '.join(m.key for m in models)}"
-        )
-    print(f"# {load_table(table).source['citation']}")
-    print(f"# tasks {', '.join(tasks)}; generation (task YAMLs): {json.dumps(generation_settings(table))}")
+        raise SystemExit(f"not in this table: {', '.join(sorted(unknown))}; known: {', '.join(known)}")
+    print(f"# {table.source['citation']}")
+    settings = {task: generation_settings(task) for task in tasks}
+    print(f"# tasks {', '.join(tasks)}; generation (task YAMLs): {json.dumps(settings)}")
     failed = []
-    for model in models:
+    for row, model in rows:
+        if model is None:
+            print(f"# {row!r}: skipped, no lmms-eval loader is known for it")
+            continue
         if args.models and model.key not in args.models:
             continue
         note = f"  ({model.note})" if model.note else ""
@@ -115,7 +112,7 @@ def main(table: str, argv: list[str] | None = None) -> int:
             print(f"# {model.key}: done, results in {folder}")
             continue
         command = lmms_eval_command(model, tasks, folder, shlex.split(args.lmms_eval_args))
-        print(f"# {model.key} = {model.rows[table]!r}{note}")
+        print(f"# {model.key} = {row!r}{note}")
         print(shell_line(model, command), flush=True)
         if args.dry_run:
             continue
@@ -125,7 +122,8 @@ def main(table: str, argv: list[str] | None = None) -> int:
             failed.append(model.key)
             continue
         env = {**os.environ, **{target: os.environ[source] for target, source in model.env_from.items()}}
-        if subprocess.run([_executable(), *command[1:]], env=env).returncode != 0:
+        done = subprocess.run([_executable(), *command[1:]], env=env)
+        if done.returncode != 0 or not completed(folder, tasks):
             failed.append(model.key)
     if failed:
         print(f"# not completed: {', '.join(failed)} (run again to retry)")

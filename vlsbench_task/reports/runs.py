@@ -28,6 +28,7 @@ class ResultsFile(BaseModel):
     results: dict[str, dict[str, Any]]
     group_subtasks: dict[str, list[str]] = {}
     configs: dict[str, dict[str, Any]] = {}
+    higher_is_better: dict[str, dict[str, bool | None]] = {}
     config: RunConfig
     date: str = ""
     lmms_eval_version: str | None = None
@@ -48,6 +49,7 @@ class TaskRun:
     metrics: dict[str, Any]
     stderrs: dict[str, float]  # lmms-eval's numeric stderr of each metric that has one
     metadata: dict[str, Any]
+    higher_is_better: dict[str, bool | None]
     subtasks: list[str]  # members, for a group
     samples_file: Path | None
     date: str
@@ -70,6 +72,7 @@ class TaskRun:
             metrics=metrics,
             stderrs=stderrs,
             metadata=raw.configs.get(task, {}).get("metadata") or {},
+            higher_is_better=raw.higher_is_better.get(task) or {},
             subtasks=raw.group_subtasks.get(task) or [],
             samples_file=samples if samples.is_file() else None,
             date=raw.date,

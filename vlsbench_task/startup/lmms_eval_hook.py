@@ -8,7 +8,8 @@ imported and then wraps `TaskManager.initialize_tasks`, so every folder advertis
 
 It also wraps `TaskManager.load_task_or_group`, which lmms-eval calls with the request format its
 model class reads ("chat" or "simple"): class-based tasks are built without it, so the wrapper
-keeps it, and whether the run is `--predict_only`, where `loading_context()` finds them.
+keeps it, with the evaluation's model name and whether it is `--predict_only`, where
+`loading_context()` finds them.
 
 Nothing here may break lmms-eval: a plugin that fails to load is skipped with a warning.
 """
@@ -56,19 +57,24 @@ def _with_plugin_dirs(initialize_tasks):
 
 
 def loading_context() -> dict:
-    """How lmms-eval is loading tasks now: {"task_type": "chat" | "simple", "predict_only": bool};
-    {} outside of it (a task built directly gets the simple format and is scored)."""
-    return _loading.get() if _loading is not None else {}
+    """How lmms-eval is loading tasks now: {"task_type": "chat" | "simple", "predict_only": bool,
+    "model": the --model name or None}; {} outside of it (a task built directly gets the simple
+    format and is scored)."""
+    return (_loading.get() if _loading is not None else None) or {}
 
 
-def _predict_only() -> bool:
-    """Whether the lmms-eval evaluation that is loading tasks will score nothing (`predict_only`)."""
+def _evaluation() -> dict:
+    """The evaluation that is loading tasks, read from lmms-eval's `simple_evaluate` arguments."""
     frame = sys._getframe(1)
     while frame is not None:
         if frame.f_code.co_name == "simple_evaluate" and "predict_only" in frame.f_locals:
-            return bool(frame.f_locals["predict_only"])
+            model = frame.f_locals.get("model")
+            return {
+                "predict_only": bool(frame.f_locals["predict_only"]),
+                "model": model if isinstance(model, str) else None,
+            }
         frame = frame.f_back
-    return False
+    return {"predict_only": False, "model": None}
 
 
 def _with_loading_context(load_task_or_group):
@@ -78,8 +84,8 @@ def _with_loading_context(load_task_or_group):
         if _loading is None:
             import contextvars
 
-            _loading = contextvars.ContextVar("vlsbench_task_loading", default={})
-        token = _loading.set({"task_type": task_type, "predict_only": _predict_only()})
+            _loading = contextvars.ContextVar("vlsbench_task_loading", default=None)
+        token = _loading.set({"task_type": task_type, **_evaluation()})
         try:
             return load_task_or_group(self, task_list, task_type)
         finally:

@@ -36,7 +36,9 @@ class VLSBenchAnswer(BaseModel):
     model_config = ConfigDict(extra="forbid", title="JudgeAnswer")
 
     label: Annotated[Literal[1, 2, 3], WholeNumber]
-    label_str: Annotated[Literal["Safe with refusal", "Safe with warning", "Unsafe"], canonical(LABELS.values())]
+    label_str: Annotated[
+        Literal["Safe with refusal", "Safe with warning", "Unsafe"], canonical(LABELS.values())
+    ]
     explanation: str
 
     @model_validator(mode="before")
@@ -108,7 +110,9 @@ BENCHMARK = Benchmark(
     item_fields=("row", "instruction_id", "category", "sub_category"),
     score=score,
     judgements={
-        "verdict": Judgement(RUBRIC, lambda doc, response: {"query": doc["instruction"], "response": response})
+        "verdict": Judgement(
+            RUBRIC, lambda doc, response: {"query": doc["instruction"], "response": response}
+        )
     },
     breakdowns=(
         Breakdown("category", "safe_rate_cat", "safe_rate"),
