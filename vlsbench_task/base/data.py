@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,9 +51,15 @@ class HubDataset:
         return f"the Hugging Face dataset {self.repo}@{revision or self.revision or 'main'}"
 
     def fetch(self, name: str, revision: str | None, local_only: bool) -> tuple[Path, str]:
-        from huggingface_hub import hf_hub_download
+        from huggingface_hub import constants, hf_hub_download
 
         revision = revision or self.revision
+        if not local_only and not constants.HF_HUB_OFFLINE and (problem := unreachable(constants.ENDPOINT)):
+            # huggingface_hub would retry for ~25 s before looking in its cache: look there at once.
+            try:
+                return self.fetch(name, revision, local_only=True)
+            except Exception:
+                raise ConnectionError(problem) from None
         paths = [
             Path(
                 hf_hub_download(
@@ -100,6 +107,17 @@ class GitHubArchive:
         if len(tops) != 1:
             raise DataVerificationError(f"{target}: expected the archive's one top folder, found {len(tops)}")
         return tops[0] / self.folder, f"github:{self.repo}@{self.commit}"
+
+
+def unreachable(url: str, timeout_s: float = 5.0) -> str | None:
+    """Why the server of `url` cannot be reached (name lookup or TCP connect), or None."""
+    parts = httpx.URL(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((parts.host, port), timeout=timeout_s).close()
+    except OSError as error:
+        return f"{parts.scheme}://{parts.host} is not reachable ({error.strerror or error})"
+    return None
 
 
 def download(url: str, destination: Path, label: str) -> Path:
@@ -191,4 +209,4 @@ def _verify(spec: DataSpec, folder: Path, title: str, what: str, discard: Path |
 def _reason(error: Exception) -> str:
     """The first line of an error, without the chain of causes that follows it."""
     text = str(error).strip().splitlines()
-    return (text[0] if text else type(error).__name__)[:300]
+    return (text[0] if text else type(error).__name__)[:300].rstrip(".")
