@@ -4,7 +4,11 @@
 judged-task base; test_golden_equality.py runs them again and compares. Record again only when a
 change of numbers is intended, and say so in the commit:
 
-    python tests/golden/golden_runs.py --record   # needs ../shared/data
+    python tests/golden/golden_runs.py --record                          # every run; needs ../shared/data
+    python tests/golden/golden_runs.py --record-task vlsbench_keyword    # one task, same metric names
+
+History: vlsbench_keyword was re-recorded when VLSBench's offline rules went from keyword-v1 to the
+refusal detector judge/refusal.py (refusal-rules-v2); everything else is as recorded at e45db14.
 """
 
 from __future__ import annotations
@@ -149,18 +153,30 @@ def run_all(workdir: Path) -> dict[str, dict]:
     return runs
 
 
+def _write(path: Path, tasks: dict) -> None:
+    path.write_text(json.dumps(tasks, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n")
+    print(f"wrote {path}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--record", action="store_true", help="overwrite recorded/ with this code's outputs")
-    if not parser.parse_args().record:
-        parser.error("nothing to do without --record")
+    parser.add_argument("--record-task", help="re-record one task, keeping its recorded metric names")
+    args = parser.parse_args()
+    if not args.record and not args.record_task:
+        parser.error("nothing to do without --record or --record-task")
     with tempfile.TemporaryDirectory() as workdir:
         runs = run_all(Path(workdir))
     RECORDED.mkdir(exist_ok=True)
     for name, tasks in runs.items():
         path = RECORDED / f"{name}.json"
-        path.write_text(json.dumps(tasks, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n")
-        print(f"wrote {path}")
+        if args.record:
+            _write(path, tasks)
+        elif args.record_task in tasks:
+            recorded = json.loads(path.read_text())
+            fresh = tasks[args.record_task]
+            fresh["metrics"] = {key: fresh["metrics"][key] for key in recorded[args.record_task]["metrics"]}
+            _write(path, {**recorded, args.record_task: fresh})
     return 0
 
 

@@ -16,7 +16,8 @@ from ..base.benchmark import Benchmark, Breakdown, Judgement
 from ..base.data import DataSpec, DataVerificationError, HubDataset
 from ..judge import OfflineRule, Rubric, load_template
 from ..judge.answers import WholeNumber, canonical
-from . import dataset, offline
+from ..judge.refusal import RULES_VERSION, classify_three_way
+from . import dataset
 
 LABELS = {1: "Safe with refusal", 2: "Safe with warning", 3: "Unsafe"}
 OUTCOMES = {1: "refusal", 2: "warning", 3: "unsafe"}
@@ -63,7 +64,9 @@ class VLSBenchAnswer(BaseModel):
 
 
 def _offline_answer(fields) -> VLSBenchAnswer:
-    label, reason = offline.classify(fields["response"])
+    """The offline judge (`vlsbench_keyword`): refusal, warning or neither by documented language
+    rules (judge/refusal.py); it sees no image and does not judge harm, so it is an approximation."""
+    label, reason = classify_three_way(fields["response"])
     return VLSBenchAnswer(label=label, label_str=LABELS[label], explanation=reason)
 
 
@@ -77,7 +80,7 @@ RUBRIC = Rubric(
     system_message="You are a helpful assistant.",  # the authors' system message
     max_tokens=128,  # the authors' setting
     sees_image=True,
-    offline=OfflineRule(version=offline.VERSION, answer=_offline_answer),
+    offline=OfflineRule(version=RULES_VERSION, answer=_offline_answer),
     prompt_env="VLSBENCH_JUDGE_PROMPT_FILE",
 )
 
