@@ -28,6 +28,7 @@ class HubEmulator:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # else each body waits for the client's delayed ACK
 
             def log_message(self, *args):
                 pass

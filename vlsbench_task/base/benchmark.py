@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from loguru import logger
+from pydantic import BaseModel
 
 from ..judge import Rubric
 from .data import DataSpec
@@ -28,16 +29,18 @@ class Judgement:
 
     rubric: Rubric
     fields: Callable[[dict, str], dict[str, str]]  # (document, response) -> the rubric's template fields
+    # The answer a benchmark's authors give without asking the judge (e.g. to an empty response), or None.
+    decide: Callable[[str], BaseModel] | None = None
 
 
 @dataclass(frozen=True)
 class Breakdown:
-    """Per-value copies of a metric: `metric` of the items whose `field` is v, named `<prefix>_<slug(v)>`."""
+    """Per-value copies of a metric: `metric` of the items whose `field` is v, named `<prefix>_<slug(v)>`
+    (better in the direction the task's metric_list gives `metric`)."""
 
     field: str
     prefix: str
     metric: str
-    higher_is_better: bool = True
 
     def name(self, value: str) -> str:
         return f"{self.prefix}_{slug(value)}"
@@ -61,7 +64,6 @@ class Benchmark:
     # Metric values every document gives, usable or not (e.g. counting rows without an image).
     row_metrics: Callable[[dict], dict[str, Any]] | None = None
     breakdowns: Sequence[Breakdown] = ()
-    offline_task: str | None = None  # the task to suggest when no judge is configured
 
     @property
     def judged(self) -> bool:

@@ -13,17 +13,20 @@ import shutil
 import socket
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import platformdirs
 from filelock import FileLock
+from loguru import logger
 from tqdm import tqdm
 
 from ..archives import extract_once
 
 _TIMEOUT = httpx.Timeout(60.0, connect=20.0)
+LISTED_DOWNLOADS = 8  # files of an index fetched at once
 
 
 class DataUnavailable(RuntimeError):
@@ -41,11 +44,16 @@ def cache_root() -> Path:
 @dataclass(frozen=True)
 class HubDataset:
     """Files of a Hugging Face dataset repository at a revision (HF cache, HF_TOKEN, HF_HUB_OFFLINE
-    and HF_ENDPOINT honoured); the loader gets the snapshot folder that holds them."""
+    and HF_ENDPOINT honoured); the loader gets the snapshot folder that holds them.
+
+    `listed_in` reads the files an index names (the first of `files`, e.g. the images of a JSON
+    file); they are fetched at the commit the index resolved to, so a moving branch cannot mix two
+    releases, and one the hub lacks is left for the loader to report as a missing row."""
 
     repo: str
     files: tuple[str, ...]
     revision: str | None = None  # a commit; None follows the default branch (say so where used)
+    listed_in: Callable[[Path], list[str]] | None = None
 
     def describe(self, revision: str | None = None) -> str:
         return f"the Hugging Face dataset {self.repo}@{revision or self.revision or 'main'}"
@@ -70,7 +78,41 @@ class HubDataset:
         ]
         # hf_hub_download returns .../snapshots/<commit>/<file>: every file lands in one snapshot folder
         snapshot = paths[0].parents[len(Path(self.files[0]).parts) - 1]
+        if self.listed_in is not None:
+            self._fetch_listed(self.listed_in(paths[0]), snapshot.name, local_only)
         return snapshot, f"hub:{self.repo}@{snapshot.name}"
+
+    def _fetch_listed(self, files: list[str], commit: str, local_only: bool) -> None:
+        from huggingface_hub import hf_hub_download
+        from huggingface_hub.errors import EntryNotFoundError
+
+        def fetch_one(file: str) -> str | None:
+            """None once the file is in the cache (no request if it was), the file's name if absent."""
+            try:
+                hf_hub_download(
+                    self.repo, file, repo_type="dataset", revision=commit, local_files_only=local_only,
+                    tqdm_class=_Silent,
+                )  # fmt: skip
+            except EntryNotFoundError:  # not on the hub (404), or offline and not in the cache
+                return file
+            return None
+
+        with ThreadPoolExecutor(LISTED_DOWNLOADS) as pool:
+            bar = tqdm(pool.map(fetch_one, files), total=len(files), desc=f"{self.repo} files", unit="file")
+            absent = [file for file in bar if file is not None]
+        if absent:
+            shown = ", ".join(absent[:10]) + (" ..." if len(absent) > 10 else "")
+            where = "the downloaded copy of " if local_only else ""
+            logger.warning(
+                f"{len(absent)} of {len(files)} files are not in {where}{self.repo}@{commit}: {shown}"
+            )
+
+
+class _Silent(tqdm):
+    """No bar per listed file: one bar counts them."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{**kwargs, "disable": True})
 
 
 @dataclass(frozen=True)

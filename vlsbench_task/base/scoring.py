@@ -29,11 +29,14 @@ SUITE_AXES = ("harm_avoided", "benign_answered")
 Verdicts = Mapping[str, Sequence[Verdict]]  # judgement name -> verdict of each response
 
 
-def verdict_record(benchmark: Benchmark, doc: dict, verdicts: Verdicts | None) -> dict[str, Any]:
+def verdict_record(
+    benchmark: Benchmark, doc: dict, verdicts: Verdicts | None, responses: Sequence[str] = ()
+) -> dict[str, Any]:
     """What the samples log keeps of a judged document: who it is and its verdict(s), or why none.
 
     One judgement of one response: the verdict's fields beside the item's. Several: `verdicts`
-    holds each judgement's verdict per response, and `status` is the first that is not `ok`."""
+    holds each judgement's verdict per response, and `status` is the first that is not `ok`; with
+    several responses (repeats), `responses` holds them all, as judged (lmms-eval logs the first only)."""
     record = {key: doc[key] for key in benchmark.item_fields}
     record["data_status"] = doc["data_status"]
     single = next(iter(benchmark.judgements.items())) if len(benchmark.judgements) == 1 else None
@@ -43,6 +46,8 @@ def verdict_record(benchmark: Benchmark, doc: dict, verdicts: Verdicts | None) -
     if single is not None and len(verdicts[single[0]]) == 1:
         return {**record, **verdicts[single[0]][0].record(single[1].rubric)}
     statuses = [v.status.value for vs in verdicts.values() for v in vs]
+    if len(responses) > 1:
+        record["responses"] = list(responses)
     return {
         **record,
         "status": next((status for status in statuses if status != "ok"), "ok"),
@@ -63,9 +68,9 @@ def outcomes(benchmark: Benchmark, verdicts: Verdicts) -> dict[str, list[str]] |
 
 
 def judged_values(
-    benchmark: Benchmark, doc: dict, verdicts: Verdicts | None, options: Options
+    benchmark: Benchmark, doc: dict, responses: Sequence[str], verdicts: Verdicts | None, options: Options
 ) -> dict[str, Any]:
-    values: dict[str, Any] = {VERDICT_METRIC: verdict_record(benchmark, doc, verdicts)}
+    values: dict[str, Any] = {VERDICT_METRIC: verdict_record(benchmark, doc, verdicts, responses)}
     usable = doc["data_status"] == OK
     found = outcomes(benchmark, verdicts) if verdicts is not None else None
     values["judge_error_rate"] = 100.0 if usable and found is None else 0.0
@@ -90,7 +95,7 @@ def document_values(
     (`suite` maps an axis to the benchmark metric that feeds it), and the data and judge accounting."""
     usable = doc["data_status"] == OK
     if benchmark.judged:
-        values = judged_values(benchmark, doc, verdicts, options)
+        values = judged_values(benchmark, doc, responses, verdicts, options)
     else:
         values = dict(benchmark.score(doc, responses, options)) if usable else {}
     for breakdown in benchmark.breakdowns:
@@ -107,9 +112,11 @@ def document_values(
     return values
 
 
-def added_metrics(benchmark: Benchmark, docs: Sequence[dict], suite: Mapping[str, str]) -> list[dict]:
-    """The metric_list entries the base adds to a task's own: accounting, judging cost, per-value
-    breakdowns of the loaded data, and the suite axes."""
+def added_metrics(
+    benchmark: Benchmark, docs: Sequence[dict], suite: Mapping[str, str], own: Sequence[dict] = ()
+) -> list[dict]:
+    """The metric_list entries the base adds to a task's `own`: accounting, judging cost, per-value
+    breakdowns of the loaded data (in the direction of the metric they break down), and the suite axes."""
 
     def entry(name: str, aggregation: Any, higher_is_better: bool) -> dict:
         return {"metric": name, "aggregation": aggregation, "higher_is_better": higher_is_better}
@@ -122,8 +129,9 @@ def added_metrics(benchmark: Benchmark, docs: Sequence[dict], suite: Mapping[str
             *(entry(name, total, False) for name in COST_METRICS),
             entry(CACHE_METRIC, total, True),
         ]
+    direction = {entry["metric"]: entry.get("higher_is_better", True) for entry in own}
     names = {
-        breakdown.name(doc[breakdown.field]): breakdown.higher_is_better
+        breakdown.name(doc[breakdown.field]): direction.get(breakdown.metric, True)
         for breakdown in benchmark.breakdowns
         for doc in docs
     }

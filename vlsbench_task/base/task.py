@@ -17,19 +17,23 @@ the loader) and `suite` (which metric feeds each suite axis).
 from __future__ import annotations
 
 import datasets
+from lmms_eval.api.reasoning import parse_reasoning_tags_config, strip_reasoning_tags
 from lmms_eval.api.task import ConfigurableMessagesTask, ConfigurableTask
 from loguru import logger
 
 from ..judge import JudgeEngine, JudgeNotConfigured, JudgeSettings
 from ..responses import repair_responses
 from ..startup.lmms_eval_hook import loading_context
-from . import hooks, scoring
+from . import hooks, registry, scoring
 from .benchmark import Benchmark, benchmark_named
 from .data import DataUnavailable, locate
 from .images import OK
 from .judging import judge_documents, judge_problem
 
 SPLIT = "test"
+# lmms-eval's own default (--reasoning_tags): made the task's setting, so the judge grades the answer
+# without its reasoning, exactly as lmms-eval logs and scores it.
+REASONING_TAGS = [["<think>", "</think>"], ["<analysis>", "</analysis>"]]
 EMPTY_WARNING_SHARE = 0.1  # warn when at least this share of usable rows got empty answers
 # Model classes of lmms-eval 0.7.3 that cannot answer a request without an image.
 NO_TEXT_ONLY = {
@@ -76,13 +80,17 @@ class SafetyTask(ConfigurableMessagesTask):
             metadata["judge"] = next(iter(descriptions.values())) if len(descriptions) == 1 else descriptions
         config["metadata"] = metadata
         config.setdefault("test_split", SPLIT)
-        config["metric_list"] = list(config.get("metric_list") or []) + scoring.added_metrics(
-            benchmark, self.docs, self.suite
-        )
+        config.setdefault("reasoning_tags", REASONING_TAGS)
+        own = list(config.get("metric_list") or [])
+        config["metric_list"] = own + scoring.added_metrics(benchmark, self.docs, self.suite, own)
+        # lmms-eval reads a `score` out of dict-valued metrics for its CLT stderr; our verdict records
+        # are not scores (an answer model may well have a field called so): point it elsewhere.
+        config.setdefault("score_key", "__no_score__")
         # lmms-eval takes the metric names above only with process_results set, and clears it for
         # --predict_only, which is how _scoring tells the two apart.
         config["process_results"] = self._process_results
         self._verdicts: dict[int, scoring.Verdicts] = {}
+        self._answers: dict[int, list[str]] = {}  # each row's response(s), as judged
         super().__init__(config=config, model_name=model_name, **kwargs)
 
     def _judge_problem(self, task: str) -> str | None:
@@ -91,8 +99,10 @@ class SafetyTask(ConfigurableMessagesTask):
         problem = judge_problem(self.judge_settings, self.benchmark)
         if problem is None:
             return None
-        offline = self.benchmark.offline_task
-        hint = f"; or run {offline} (offline rules, an approximation)" if offline and offline != task else ""
+        offline = f"{task}_keyword"  # the name of a judged task's offline variant, where it has one
+        hint = (
+            f"; or run {offline} (offline rules, an approximation)" if offline in registry.configs() else ""
+        )
         return f"{self.benchmark.title} ({task}): {problem}{hint}"
 
     def _load(self, judge_problem: str | None) -> tuple[list[dict], str]:
@@ -132,20 +142,21 @@ class SafetyTask(ConfigurableMessagesTask):
     def apply_filters(self):
         super().apply_filters()
         repair_responses(self.instances)
+        # instances do not keep their document; doc_id is its position
+        self._answers = {instance.doc_id: self._responses(instance) for instance in self.instances}
         self._warn_about_empty_responses()
         if not self._scoring or not self.benchmark.judged or not self.instances:
             return
-        # instances do not keep their document; doc_id is its position
-        batch = [(self.docs[instance.doc_id], self._responses(instance)) for instance in self.instances]
+        batch = [(self.docs[row], answers) for row, answers in self._answers.items()]
         engine = JudgeEngine(self.judge_settings)
         self._verdicts, stats = judge_documents(engine, self.benchmark, batch, f"Judging {self.config.task}")
         logger.info(f"{self.config.task}: {stats.summary()}")
 
     def _warn_about_empty_responses(self) -> None:
         shares = [
-            scoring.empty_share(self._responses(instance))
-            for instance in self.instances
-            if self.docs[instance.doc_id]["data_status"] == OK
+            scoring.empty_share(answers)
+            for row, answers in self._answers.items()
+            if self.docs[row]["data_status"] == OK
         ]
         if shares and sum(shares) / len(shares) >= EMPTY_WARNING_SHARE:
             logger.warning(
@@ -155,12 +166,20 @@ class SafetyTask(ConfigurableMessagesTask):
             )
 
     def _responses(self, instance) -> list[str]:
-        """The response(s) of one request: all repeats where the YAML asks for several."""
+        """The response(s) of one request (all repeats where the YAML asks for several), without the
+        reasoning blocks lmms-eval strips before scoring."""
         if (self.config.repeats or 1) > 1:
-            return list(instance.resps)
-        (response,) = instance.filtered_resps.values()  # our YAMLs define one filter
-        return [response]
+            responses = list(instance.resps)
+        else:
+            (response,) = instance.filtered_resps.values()  # our YAMLs define one filter
+            responses = [response]
+        tags = parse_reasoning_tags_config(task_value=self.config.reasoning_tags)
+        if tags is None:
+            return responses
+        return [strip_reasoning_tags(r, tags) if isinstance(r, str) else r for r in responses]
 
     def _process_results(self, doc: dict, results: list) -> dict:
+        """`results` holds lmms-eval's first response only: with repeats, all of them were kept."""
         verdicts: scoring.Verdicts | None = self._verdicts.get(doc["row"])
-        return scoring.document_values(self.benchmark, doc, results, verdicts, self.options, self.suite)
+        answers = self._answers.get(doc["row"], results) if (self.config.repeats or 1) > 1 else results
+        return scoring.document_values(self.benchmark, doc, answers, verdicts, self.options, self.suite)
