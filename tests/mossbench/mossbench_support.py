@@ -1,0 +1,82 @@
+"""Helpers shared by the MOSSBench tests (a module name no other test folder uses)."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import json
+import shutil
+import tarfile
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from vlsbench_task.mossbench.dataset import SETS
+
+# The shared copy's data.js files that hold responses (Reka's is empty upstream too).
+PUBLISHED_MODELS = ("Claude 3 Haiku", "GPT-4V", "GPT-4o", "Gemini-Pro 1.5")
+# Pids of the benign and contrast items whose image the shared copy lacks (its README).
+MISSING_BENIGN = ("21", "72", "186", "191", "192", "203", "208", "218", "234", "245", "247")
+MISSING_CONTRAST = ("21", "72", "191", "203", "208", "218", "234", "245", "247")
+
+
+def published_responses(shared_data: Path, model: str) -> dict[str, str | None]:
+    """The authors' published responses of `model` by pid, from `cache['<model>'] = {pid: {"response": ...}}`."""
+    text = (shared_data / "mossbench" / "data" / "results" / model / "data.js").read_text(encoding="utf-8")
+    prefix = f"cache['{model}'] = "
+    assert text.startswith(prefix), text[:80]
+    return {pid: item["response"] for pid, item in json.loads(text[len(prefix) :]).items()}
+
+
+def item_lists_only(shared_data: Path, folder: Path) -> Path:
+    """A MOSSBench copy with the real information.json files and empty image folders."""
+    for set_folder, _, _ in SETS.values():
+        info = Path(set_folder) / "images_information" / "information.json"
+        (folder / info).parent.mkdir(parents=True)
+        (folder / set_folder / "images").mkdir()
+        shutil.copyfile(shared_data / "mossbench" / info, folder / info)
+    return folder
+
+
+def tar_gz(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+@contextlib.contextmanager
+def serve_folder(folder: Path):
+    """(base URL, paths requested so far) of an HTTP server on 127.0.0.1 that serves `folder`."""
+    requested: list[str] = []
+
+    class Handler(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            requested.append(self.path)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", requested
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def write_from_log(folder: Path, responses_by_task: dict[str, list]) -> Path:
+    """Logs that lmms-eval's own `from_log` model replays: response i answers document i of a task."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for task, responses in responses_by_task.items():
+        log = {
+            "args": {"model": "published", "model_args": "", "limit": None},
+            "model_configs": {"task": task},
+            "time": "0101_0000",
+            "logs": [{"doc_id": index, "resps": [[response]]} for index, response in enumerate(responses)],
+        }
+        (folder / f"{task}.json").write_text(json.dumps(log), encoding="utf-8")
+    return folder
