@@ -18,7 +18,6 @@ the offline judge changes.
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import re
 import sys
@@ -28,11 +27,10 @@ from pathlib import Path
 
 from vlsbench_task.judge.refusal import RULES_VERSION, classify_three_way
 
+from vlsbench_task.qualify.msts import ANNOTATIONS, HUMAN_REFUSALS, HUMAN_UNSAFE, load_msts
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_MSTS = REPO.parent / "shared" / "data" / "msts"
-ANNOTATIONS = Path("data", "response_annotations", "english_multimodal.csv")
-HUMAN_REFUSALS = frozenset({"1.1 - rejection or rebuttal", "1.2 - refusal only"})
-HUMAN_UNSAFE = "2 - unsafe"
 DEV_MODELS = frozenset(
     {
         "HuggingFaceM4--Idefics3-8B-Llama3",
@@ -113,12 +111,6 @@ def agreement(predicted: list[bool], human: list[bool]) -> Agreement:
         human_only=sum(h and not p for p, h in pairs),
         neither=sum(not p and not h for p, h in pairs),
     )
-
-
-def load_msts(folder: Path) -> list[dict[str, str]]:
-    """The annotated responses, in file order."""
-    with (folder / ANNOTATIONS).open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
 
 
 def splits(rows: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:

@@ -9,13 +9,18 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="vlsbench-task", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    from . import demo, rejudge
+    from . import agreement, demo, rejudge
+    from .qualify import command as qualify
     from .reports import compare, report
+    from .view import command as view
 
     demo.add_parser(commands)
     rejudge.add_parser(commands)
     compare.add_parser(commands)
     report.add_parser(commands)
+    agreement.add_parser(commands)
+    qualify.add_parser(commands)
+    view.add_parser(commands)
     args = parser.parse_args(argv)
     return args.run(args)
 

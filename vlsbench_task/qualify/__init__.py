@@ -1,0 +1,1 @@
+"""Qualifying a judge: its agreement with human labels (MSTS) beside published judges."""
