@@ -97,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
         scoring.document_values(benchmark, doc, answers, verdicts.get(doc["row"]), options, suite)
         for doc, answers in zip(matched, responses, strict=True)
     ]
-    entries = [*config.get("metric_list", []), *scoring.added_metrics(benchmark, matched, suite)]
+    own = config.get("metric_list", [])
+    entries = [*own, *scoring.added_metrics(benchmark, matched, suite, own)]
 
     out_dir = args.out or args.samples.parent
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -156,9 +157,18 @@ def read_samples(path: Path) -> list[dict]:
 
 
 def responses_of(sample: dict, repeats: int = 1) -> list[str]:
-    """The response(s) of a sample: the filtered one, or every repeat's where the task asks for several.
-    (lmms-eval writes a one-element list where it did not flatten the response.)"""
-    response = sample.get("resps" if repeats > 1 else "filtered_resps", sample.get("resps"))
+    """The response(s) of a sample: the filtered one; for a task with repeats, every repeat's, which only
+    our verdict record keeps (lmms-eval logs the first). (lmms-eval writes a one-element list where it
+    did not flatten the response.)"""
+    if repeats > 1:
+        response = (sample.get(scoring.VERDICT_METRIC) or {}).get("responses")
+        if response is None:
+            raise SamplesError(
+                f"sample {sample.get('doc_id')}: lmms-eval logs only the first of a task's {repeats} repeats; "
+                "re-judge the samples of a scored run, whose verdict records keep every response"
+            )
+    else:
+        response = sample.get("filtered_resps", sample.get("resps"))
     while isinstance(response, list) and len(response) == 1 and isinstance(response[0], list):
         response = response[0]
     responses = response if isinstance(response, list) else [response]

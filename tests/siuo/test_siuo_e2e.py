@@ -80,6 +80,8 @@ def test_generation_and_multiple_choice_report_every_metric_and_account_for_ever
         assert {
             len(record["verdicts"][name]) for record in judged_records for name in ("safety", "effectiveness")
         } == {repeats}
+        # lmms-eval logs the first response only; the record keeps every judged one
+        assert all(record.get("responses", [ANSWER]) == [ANSWER] * repeats for record in judged_records)
 
     mcqa = _metrics(results, "siuo_mcqa")
     mcqa_items = json.loads((shared_data / "siuo" / "data" / dataset.MCQA_FILE).read_text())
