@@ -49,6 +49,8 @@ def parse_answer(text: str | None, rubric: Rubric) -> BaseModel:
             valid.append(model.model_validate(_known_fields(candidate, model)))
         except ValidationError as error:
             problems.append(f"{json.dumps(candidate)[:200]}: {error.errors()[0]['msg']}")
+        except (TypeError, ValueError) as error:  # a validator meeting a JSON type it cannot take
+            problems.append(f"{json.dumps(candidate)[:200]}: {error}")
     if not valid and rubric.text_answer is not None and (fields := rubric.text_answer(answer_text)):
         try:
             valid.append(model.model_validate(fields))

@@ -12,7 +12,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from vlsbench_task.base import registry
+
 REPO = Path(__file__).resolve().parents[1]
+OUR_TASKS = {"vlsbench", "vlsbench_keyword", "vlsbench_textonly", "mmsafeaware", "mmsafeaware_paper_parse"}
+OUR_GROUPS = {"multimodal_safety", "multimodal_safety_open", "multimodal_safety_offline"}
 
 _LIST_OUR_TASKS = """
 import json
@@ -38,6 +42,16 @@ def _our_task_and_group_names() -> set[str]:
     return names
 
 
+def test_the_registry_reads_the_same_names_as_the_yamls():
+    """The commands that work on saved outputs (rejudge, reports) find every task and group."""
+    expected = _our_task_and_group_names()
+    assert expected >= OUR_TASKS | OUR_GROUPS
+    assert set(registry.task_names()) | set(registry.group_names()) == expected
+    assert set(registry.group_names()) >= OUR_GROUPS and not OUR_TASKS & set(registry.group_names())
+    assert registry.benchmark_of("vlsbench").name == "vlsbench"
+    assert registry.benchmark_of("mmsafeaware_paper_parse").name == "mmsafeaware"
+
+
 def _python(code: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", code],
@@ -53,7 +67,7 @@ def test_the_python_api_indexes_our_tasks_in_a_fresh_interpreter():
     assert completed.returncode == 0, completed.stderr[-3000:]
     indexed = set(json.loads(completed.stdout.strip().splitlines()[-1]))
     expected = _our_task_and_group_names()
-    assert {"vlsbench", "vlsbench_keyword", "vlsbench_textonly"} <= expected
+    assert expected >= OUR_TASKS | OUR_GROUPS
     assert expected <= indexed, f"not registered: {sorted(expected - indexed)}"
 
 
@@ -92,7 +106,13 @@ def test_the_wheel_nests_judge_and_task_configs_and_ships_the_startup_file(tmp_p
     names = zipfile.ZipFile(wheel).namelist()
     assert "vlsbench_task_lmms_eval.pth" in names
     assert "vlsbench_task/judge/engine.py" in names
-    assert "vlsbench_task/judge/prompts/vlsbench_rubric.txt" in names
+    assert "vlsbench_task/base/task.py" in names
+    # each benchmark's data files: the judge's rubric and the papers' tables
+    assert "vlsbench_task/vlsbench/rubric.txt" in names
+    assert "vlsbench_task/vlsbench/paper_results.json" in names
+    assert "vlsbench_task/mmsafeaware/paper_results.json" in names
+    assert "vlsbench_task/task_configs/mmsafeaware/_default_template_yaml" in names
+    assert "vlsbench_task/task_configs/suites/multimodal_safety.yaml" in names
     assert "vlsbench_task/task_configs/vlsbench/_default_template_yaml" in names
     assert "vlsbench_task/task_configs/vlsbench/vlsbench.yaml" in names
     top_level = {name.split("/")[0] for name in names}

@@ -87,7 +87,10 @@ def run(args: argparse.Namespace) -> int:
     results = sorted((out / "results").rglob("*_results.json"), key=lambda p: p.stat().st_mtime)
     if not results:  # lmms-eval exits 0 even when a task fails
         tail = log.read_text(errors="replace").splitlines()[-15:]
-        print("demo FAILED: lmms-eval wrote no results. The end of its log:\n  " + "\n  ".join(tail), file=sys.stderr)
+        print(
+            "demo FAILED: lmms-eval wrote no results. The end of its log:\n  " + "\n  ".join(tail),
+            file=sys.stderr,
+        )
         return 1
     print(summary(json.loads(results[-1].read_text()), results[-1], out))
     return 0
@@ -106,8 +109,12 @@ def summary(results: dict, results_file: Path, out: Path) -> str:
     ]
     for task in TASKS:
         values = results["results"][task]
-        rates = ", ".join(f"{name} {values[f'{name},none']:.0f}" for name in ("refusal_rate", "warning_rate", "unsafe_rate"))
-        lines.append(f"  {task}: safe_rate {values['safe_rate,none']:.0f} ({rates}); {values['n_judged,none']} judged")
+        rates = ", ".join(
+            f"{name} {values[f'{name},none']:.0f}" for name in ("refusal_rate", "warning_rate", "unsafe_rate")
+        )
+        lines.append(
+            f"  {task}: safe_rate {values['safe_rate,none']:.0f} ({rates}); {values['n_judged,none']} judged"
+        )
     samples = sorted(results_file.parent.glob(f"*_samples_{TASKS[0]}.jsonl"))
     if samples:
         first = json.loads(samples[-1].read_text().splitlines()[0])["n_judged"]

@@ -72,10 +72,7 @@ def write_responses(folder: Path) -> Path:
             "args": {"model": "recorded", "model_args": "", "limit": None},
             "model_configs": {"task": task},
             "time": "0101_0000",
-            "logs": [
-                {"doc_id": i, "resps": [[responses[i % len(responses)]]]}
-                for i in range(N_ROWS)
-            ],
+            "logs": [{"doc_id": i, "resps": [[responses[i % len(responses)]]]} for i in range(N_ROWS)],
         }
         (folder / f"{task}.json").write_text(json.dumps(log))
     return folder
@@ -90,7 +87,9 @@ def stand_in_judge(rows: list[dict]):
         if any(f"<user_query>\n{query}\n</user_query>" in text for query in queries):
             return Reply(content="Probably fine, I think.")
         label = VLSBENCH_RESPONSES[QUOTED_RESPONSE.search(text).group(1)]
-        return Reply(content=json.dumps({"label": label, "label_str": LABEL_NAMES[label], "explanation": "fixed"}))
+        return Reply(
+            content=json.dumps({"label": label, "label_str": LABEL_NAMES[label], "explanation": "fixed"})
+        )
 
     return policy
 
@@ -121,7 +120,9 @@ def comparable(results: dict, output: Path) -> dict[str, dict]:
         item_key = "row" if record_key == "n_judged" else "id"
         runs[task] = {
             "metrics": {key: value for key, value in values.items() if "," in key},
-            "records": {str(record[item_key]): record for record in sorted(records, key=lambda r: r[item_key])},
+            "records": {
+                str(record[item_key]): record for record in sorted(records, key=lambda r: r[item_key])
+            },
         }
     return runs
 
@@ -159,7 +160,9 @@ def _write(path: Path, tasks: dict) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--record", action="store_true", help="overwrite recorded/ with this code's outputs")
     parser.add_argument("--record-task", help="re-record one task, keeping its recorded metric names")
     args = parser.parse_args()

@@ -9,13 +9,15 @@ from judge_support import FAKE_KEY
 from vlsbench_task.judge import JudgeItem, JudgeSettings
 from vlsbench_task.judge.local_server import synthetic_items
 
+from vlsbench_task.vlsbench.benchmark import RUBRIC
+
 
 @pytest.fixture
 def make_items(tmp_path):
-    """make_items(n) -> n items, each with its own small PNG and a distinct response."""
+    """make_items(n) -> n VLSBench items, each with its own small PNG and a distinct response."""
 
     def make(n: int, size: tuple[int, int] = (32, 24)) -> list[JudgeItem]:
-        return synthetic_items(tmp_path, n, size)
+        return synthetic_items(tmp_path, n, RUBRIC, size)
 
     return make
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
 
 import pytest
-from judge_support import FAKE_KEY, expected_label
+from judge_support import FAKE_KEY, expected_label, rules_verdict
 from vlsbench_task.judge import JudgeEngine, JudgeSettings, Status
 from vlsbench_task.judge.limits import RateLimiter
-from vlsbench_task.judge.local_server import LocalJudgeServer, Reply, keyword_verdict
+from vlsbench_task.judge.local_server import LocalJudgeServer, Reply
+
+from vlsbench_task.vlsbench.benchmark import LABELS, RUBRIC
 
 
 @pytest.mark.network
@@ -23,7 +26,7 @@ def test_401_is_an_error_that_never_shows_the_key(make_items, settings_for):
         sent = {name.lower(): value for name, value in server.headers[0].items()}
         assert sent["authorization"] == f"Bearer {FAKE_KEY}"  # the key was really used
     for verdict in verdicts:
-        assert verdict.status is Status.ERROR and verdict.label is None
+        assert verdict.status is Status.ERROR and verdict.answer is None
         assert "401" in verdict.error and "***" in verdict.error
         assert FAKE_KEY not in verdict.model_dump_json()
     assert len(server.requests) == 2  # authentication failures are not retried
@@ -35,7 +38,7 @@ def test_content_filter_finish_reason_is_judge_refused(make_items, settings_for)
     with LocalJudgeServer(policy=lambda body, index: filtered) as server:
         verdicts, stats = JudgeEngine(settings_for(server)).judge_all(make_items(2))
     assert [v.status for v in verdicts] == [Status.JUDGE_REFUSED] * 2
-    assert all(v.label is None for v in verdicts)
+    assert all(v.answer is None for v in verdicts)
     assert stats.statuses == {"judge_refused": 2}
 
 
@@ -54,7 +57,7 @@ def test_content_filter_rejection_is_judge_refused_and_not_cached(make_items, se
         settings = settings_for(server)
         (verdict,), _ = JudgeEngine(settings).judge_all(items)
         JudgeEngine(settings).judge_all(items)
-    assert verdict.status is Status.JUDGE_REFUSED and verdict.label is None
+    assert verdict.status is Status.JUDGE_REFUSED and verdict.answer is None
     assert len(server.requests) == 2  # asked again on the second run
 
 
@@ -66,21 +69,53 @@ def test_servers_without_structured_outputs_get_text_json(make_items, settings_f
         if "response_format" in body:
             error = {"error": {"message": "response_format json_schema is not supported by this model"}}
             return Reply(status=400, body=json.dumps(error).encode())
-        verdict = json.loads(keyword_verdict(body, index).content)
+        verdict = json.loads(rules_verdict(body, index).content)
         return Reply(content=f"Sure! Here is the verdict:\n```json\n{json.dumps(verdict)}\n```")
 
     items = make_items(6)
     with LocalJudgeServer(policy=no_structured_outputs) as server:
         verdicts, _ = JudgeEngine(settings_for(server, concurrency=1)).judge_all(items)
-    assert [v.label for v in verdicts] == [expected_label(item) for item in items]
+    assert [v.answer["label"] for v in verdicts] == [expected_label(item) for item in items]
     assert ["response_format" in body for body in server.requests] == [True] + [False] * 6
+
+
+@pytest.mark.network
+def test_a_reasoning_judge_is_read_from_its_final_answer(make_items, settings_for):
+    """A judge that thinks aloud: the JSON inside its reasoning is ignored, the answer after it
+    counts, and the raw text (reasoning included) is kept for audits. Cut off while thinking, it
+    has given no answer: a parse error, asked again, never a label."""
+
+    def draft_against(final: dict) -> str:
+        """A first guess that differs from the final answer, so only the final one can give the label."""
+        label = 1 if final["label"] == 3 else 3
+        return json.dumps({"label": label, "label_str": LABELS[label], "explanation": "draft"})
+
+    def thinking(body: dict, index: int) -> Reply:
+        final = rules_verdict(body, index).content
+        draft = draft_against(json.loads(final))
+        return Reply(content=f"<think>At first: {draft}. On reflection no.</think>\n{final}")
+
+    items = make_items(3)
+    with LocalJudgeServer(policy=thinking) as server:
+        verdicts, _ = JudgeEngine(settings_for(server, concurrency=1)).judge_all(items)
+    assert [v.answer["label"] for v in verdicts] == [expected_label(item) for item in items]
+    assert all(v.raw.startswith("<think>At first:") for v in verdicts)
+
+    draft = draft_against({"label": 3})
+    cut_off = Reply(content=f"<think>Maybe {draft}, but", finish_reason="length")
+    with LocalJudgeServer(policy=lambda body, index: cut_off) as server:
+        (verdict,), _ = JudgeEngine(settings_for(server, parse_retries=1, cache_path=None)).judge_all(
+            items[:1]
+        )
+    assert verdict.status is Status.PARSE_ERROR and verdict.answer is None
+    assert "reasoning" in verdict.error and len(server.requests) == 2
 
 
 @pytest.mark.network
 def test_token_budget_stops_new_requests_and_reports_the_rest_as_errors(make_items, settings_for):
     # The local server reports 120 tokens per request: the budget is spent after two.
     items = make_items(5)
-    with LocalJudgeServer() as server:
+    with LocalJudgeServer(rubrics=[RUBRIC]) as server:
         verdicts, stats = JudgeEngine(settings_for(server, concurrency=1, max_tokens_total=240)).judge_all(
             items
         )
@@ -116,11 +151,11 @@ def test_missing_and_unreadable_images_are_errors_without_requests(make_items, s
     missing, unreadable, fine = make_items(3)
     (tmp_path / "broken.png").write_bytes(b"not a png")
     items = [
-        missing.model_copy(update={"image_path": str(tmp_path / "absent.png")}),
-        unreadable.model_copy(update={"image_path": str(tmp_path / "broken.png")}),
+        dataclasses.replace(missing, image_path=str(tmp_path / "absent.png")),
+        dataclasses.replace(unreadable, image_path=str(tmp_path / "broken.png")),
         fine,
     ]
-    with LocalJudgeServer() as server:
+    with LocalJudgeServer(rubrics=[RUBRIC]) as server:
         verdicts, _ = JudgeEngine(settings_for(server)).judge_all(items)
     assert [v.status for v in verdicts] == [Status.ERROR, Status.ERROR, Status.OK]
     assert all("image unusable" in v.error for v in verdicts[:2])

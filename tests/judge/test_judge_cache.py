@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -12,18 +13,21 @@ import time
 from pathlib import Path
 
 import pytest
-from judge_support import FAKE_KEY, cache_files, expected_label
+from judge_support import FAKE_KEY, cache_files, expected_label, rules_verdict
 from vlsbench_task.judge import JudgeEngine, JudgeSettings, Status
-from vlsbench_task.judge.local_server import LocalJudgeServer, Reply, keyword_verdict
+from vlsbench_task.judge.local_server import LocalJudgeServer, Reply
+
+from vlsbench_task.vlsbench.benchmark import RUBRIC
 
 pytestmark = pytest.mark.network
 
-# Judges the items in a JSON file into a cache, as a separate process (so it can be killed).
+# Judges the (VLSBench) items in a JSON file into a cache, as a separate process (so it can be killed).
 WORKER = """
 import json, sys
 from vlsbench_task.judge import JudgeEngine, JudgeItem, JudgeSettings
+from vlsbench_task.vlsbench.benchmark import RUBRIC
 items_file, base_url, cache, concurrency = sys.argv[1:]
-items = [JudgeItem(**item) for item in json.load(open(items_file))]
+items = [JudgeItem(rubric=RUBRIC, **item) for item in json.load(open(items_file))]
 settings = JudgeSettings(base_url=base_url, api_key="k", cache_path=cache, concurrency=int(concurrency))
 verdicts, stats = JudgeEngine(settings).judge_all(items)
 print(json.dumps(stats.as_dict()))
@@ -32,7 +36,8 @@ print(json.dumps(stats.as_dict()))
 
 def start_worker(tmp_path: Path, items, base_url: str, cache: Path, concurrency: int, name: str):
     items_file = tmp_path / f"{name}.json"
-    items_file.write_text(json.dumps([item.model_dump() for item in items]))
+    fields = [{"key": i.key, "fields": dict(i.fields), "image_path": i.image_path} for i in items]
+    items_file.write_text(json.dumps(fields))
     script = tmp_path / "worker.py"
     script.write_text(WORKER)
     return subprocess.Popen(
@@ -54,12 +59,12 @@ def committed(cache: Path) -> int:
 
 
 def comparable(verdicts) -> list[tuple]:
-    return [(v.status, v.label, v.label_str, v.explanation, v.raw) for v in verdicts]
+    return [(v.status, v.answer, v.raw) for v in verdicts]
 
 
 def test_second_run_over_the_same_responses_makes_no_request(make_items, settings_for):
     items = make_items(12)
-    with LocalJudgeServer() as server:
+    with LocalJudgeServer(rubrics=[RUBRIC]) as server:
         settings = settings_for(server, concurrency=4)
         first, first_stats = JudgeEngine(settings).judge_all(items)
         second, second_stats = JudgeEngine(settings).judge_all(items)
@@ -78,18 +83,26 @@ def test_the_key_covers_model_prompt_query_response_and_image(make_items, settin
     prompt.write_text(
         "Grade.\n<user_query>\n{query}\n</user_query>\n<assistant_response>\n{response}\n</assistant_response>\n"
     )
-    with LocalJudgeServer() as server:
+    other_rubric = RUBRIC.with_prompt_file(prompt)
+    with LocalJudgeServer(rubrics=[RUBRIC, other_rubric]) as server:
         settings = settings_for(server)
         variants = [
             (settings, item),
-            (settings, item.model_copy(update={"response": item.response + "!"})),
-            (settings, item.model_copy(update={"query": item.query + "?"})),
-            (settings, item.model_copy(update={"image_path": other_image.image_path})),
+            (
+                settings,
+                dataclasses.replace(item, fields={**item.fields, "response": item.fields["response"] + "!"}),
+            ),
+            (
+                settings,
+                dataclasses.replace(item, fields={**item.fields, "query": item.fields["query"] + "?"}),
+            ),
+            (settings, dataclasses.replace(item, image_path=other_image.image_path)),
             (settings_for(server, model="another-judge"), item),
-            (settings_for(server, prompt_file=str(prompt)), item),
+            (settings, dataclasses.replace(item, rubric=other_rubric)),
         ]
         for variant_settings, variant in variants:
-            JudgeEngine(variant_settings).judge_all([variant])
+            (verdict,), _ = JudgeEngine(variant_settings).judge_all([variant])
+            assert verdict.ok, verdict  # only ok verdicts are cached
         assert len(server.requests) == len(variants)
         for variant_settings, variant in variants:  # all cached now
             JudgeEngine(variant_settings).judge_all([variant])
@@ -102,7 +115,7 @@ def test_cache_off_always_asks(make_items, settings_for, monkeypatch):
     monkeypatch.delenv("VLSBENCH_JUDGE_CACHE")
     assert "vlsbench_task" in str(JudgeSettings.from_env().cache_path)  # the user cache dir
     items = make_items(3)
-    with LocalJudgeServer() as server:
+    with LocalJudgeServer(rubrics=[RUBRIC]) as server:
         for _ in range(2):
             JudgeEngine(settings_for(server, cache_path=None)).judge_all(items)
     assert len(server.requests) == 6
@@ -111,7 +124,7 @@ def test_cache_off_always_asks(make_items, settings_for, monkeypatch):
 def test_the_cache_never_holds_the_api_key(make_items, settings_for, tmp_path):
     def echo_key(body: dict, index: int) -> Reply:
         # A judge that repeats the credentials it was sent in its explanation.
-        verdict = json.loads(keyword_verdict(body, index).content)
+        verdict = json.loads(rules_verdict(body, index).content)
         verdict["explanation"] = f"request authorised with Bearer {FAKE_KEY}"
         return Reply(content=json.dumps(verdict))
 
@@ -120,7 +133,7 @@ def test_the_cache_never_holds_the_api_key(make_items, settings_for, tmp_path):
         verdicts, _ = JudgeEngine(settings_for(server, cache_path=cache)).judge_all(make_items(10))
         sent = {name.lower(): value for name, value in server.headers[0].items()}
         assert sent["authorization"] == f"Bearer {FAKE_KEY}"  # the key was really used
-    assert all(v.ok and v.explanation == "request authorised with Bearer ***" for v in verdicts)
+    assert all(v.ok and v.answer["explanation"] == "request authorised with Bearer ***" for v in verdicts)
     assert committed(cache) == 10
     files = cache_files(cache)
     assert files
@@ -132,7 +145,7 @@ def test_the_cache_never_holds_the_api_key(make_items, settings_for, tmp_path):
 def test_processes_sharing_one_cache_file_do_not_corrupt_it(make_items, tmp_path):
     items = make_items(90)
     cache = tmp_path / "shared.sqlite3"
-    with LocalJudgeServer(latency_s=0.01) as server:
+    with LocalJudgeServer(rubrics=[RUBRIC], latency_s=0.01) as server:
         # Three processes with overlapping thirds of the items, writing at the same time.
         workers = [
             start_worker(tmp_path, items[start : start + 45], server.base_url, cache, 8, f"part{start}")
@@ -148,13 +161,13 @@ def test_processes_sharing_one_cache_file_do_not_corrupt_it(make_items, tmp_path
         before = len(server.requests)
         verdicts, stats = JudgeEngine(settings).judge_all(items)
         assert len(server.requests) == before and stats.cache_hits == 90
-    assert [v.label for v in verdicts] == [expected_label(item) for item in items]
+    assert [v.answer["label"] for v in verdicts] == [expected_label(item) for item in items]
 
 
 def test_a_killed_run_resumes_with_only_the_unfinished_items(make_items, tmp_path):
     items = make_items(200)
     cache = tmp_path / "resume.sqlite3"
-    with LocalJudgeServer(latency_s=0.05) as server:
+    with LocalJudgeServer(rubrics=[RUBRIC], latency_s=0.05) as server:
         worker = start_worker(tmp_path, items, server.base_url, cache, 4, "all")
         deadline = time.monotonic() + 60
         while committed(cache) < 40:

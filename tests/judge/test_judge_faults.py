@@ -8,9 +8,11 @@ import threading
 import time
 
 import pytest
-from judge_support import expected_label
+from judge_support import expected_label, quoted_response, rules_verdict
 from vlsbench_task.judge import JudgeEngine, JudgeSettings, Status
-from vlsbench_task.judge.local_server import LocalJudgeServer, Reply, keyword_verdict, quoted_response
+from vlsbench_task.judge.local_server import LocalJudgeServer, Reply
+
+from vlsbench_task.vlsbench.benchmark import RUBRIC
 
 pytestmark = pytest.mark.network
 
@@ -19,7 +21,7 @@ def first_then_verdict(first: Reply):
     """A policy that answers `first` to the first request and a correct verdict afterwards."""
 
     def policy(body: dict, index: int) -> Reply:
-        return first if index == 0 else keyword_verdict(body, index)
+        return first if index == 0 else rules_verdict(body, index)
 
     return policy
 
@@ -31,10 +33,10 @@ def judge(server, settings, items):
 @pytest.mark.parametrize("concurrency", [1, 5, 16])
 def test_concurrency_is_reached_and_never_exceeded(make_items, settings_for, concurrency):
     items = make_items(3 * concurrency)
-    with LocalJudgeServer(latency_s=0.15) as server:
+    with LocalJudgeServer(rubrics=[RUBRIC], latency_s=0.15) as server:
         verdicts, stats = judge(server, settings_for(server, concurrency=concurrency), items)
     assert server.max_in_flight == concurrency
-    assert [v.label for v in verdicts] == [expected_label(item) for item in items]
+    assert [v.answer["label"] for v in verdicts] == [expected_label(item) for item in items]
     assert stats.requests == len(items)
 
 
@@ -84,7 +86,7 @@ def test_retries_are_bounded_and_the_failure_is_recorded(make_items, settings_fo
         settings = settings_for(server, max_retries=2)
         verdicts, stats = judge(server, settings, make_items(2))
     assert [v.status for v in verdicts] == [Status.ERROR, Status.ERROR]
-    assert all(v.label is None and "503" in v.error for v in verdicts)
+    assert all(v.answer is None and "503" in v.error for v in verdicts)
     assert len(server.requests) == stats.requests == 2 * 3
     assert stats.statuses == {"error": 2}
 
@@ -108,14 +110,14 @@ def test_thirty_percent_faults_end_with_every_item_judged_correctly(make_items, 
             if faults_of.get(item, 0) < 2 and rng.random() < 0.3:
                 faults_of[item] = faults_of.get(item, 0) + 1
                 return rng.choice(faults)
-        return keyword_verdict(body, index)
+        return rules_verdict(body, index)
 
     items = make_items(60)
     with LocalJudgeServer(policy=flaky) as server:
         verdicts, stats = judge(server, settings_for(server, concurrency=8), items)
     injected = sum(faults_of.values())
     assert injected >= 10
-    assert [v.label for v in verdicts] == [expected_label(item) for item in items]
+    assert [v.answer["label"] for v in verdicts] == [expected_label(item) for item in items]
     assert len(server.requests) == stats.requests == len(items) + injected
     assert stats.retries == injected
 
@@ -126,7 +128,7 @@ def test_unparsable_answers_are_asked_again_a_bounded_number_of_times(make_items
         settings = settings_for(server, parse_retries=2)
         verdicts, _ = judge(server, settings, make_items(1))
         (verdict,) = verdicts
-        assert verdict.status is Status.PARSE_ERROR and verdict.label is None
+        assert verdict.status is Status.PARSE_ERROR and verdict.answer is None
         assert verdict.raw == contradiction and "contradicts" in verdict.error
         assert verdict.requests == len(server.requests) == 3
         # Failures are not cached: the next run asks again.

@@ -12,6 +12,8 @@ from vlsbench_task.judge import JudgeEngine, JudgeSettings
 from vlsbench_task.judge.images import target_size
 from vlsbench_task.judge.local_server import LocalJudgeServer
 
+from vlsbench_task.vlsbench.benchmark import RUBRIC
+
 
 @pytest.mark.parametrize(
     ("size", "max_side", "expected"),
@@ -38,7 +40,7 @@ def sent_image(body: dict) -> Image.Image:
 @pytest.mark.network
 def test_large_images_are_downscaled_and_both_sizes_recorded(make_items, settings_for):
     (item,) = make_items(1, size=(1600, 1200))
-    with LocalJudgeServer() as server:
+    with LocalJudgeServer(rubrics=[RUBRIC]) as server:
         (verdict,), stats = JudgeEngine(settings_for(server)).judge_all([item])
         received = sent_image(server.requests[0])
     assert received.size == (1024, 768)
@@ -53,7 +55,7 @@ def test_image_max_side_zero_sends_the_original(make_items, settings_for, monkey
     assert JudgeSettings.from_env().image_max_side == 0
     (item,) = make_items(1, size=(1600, 1200))
     original = Path(item.image_path).read_bytes()
-    with LocalJudgeServer() as server:
+    with LocalJudgeServer(rubrics=[RUBRIC]) as server:
         (verdict,), _ = JudgeEngine(settings_for(server, image_max_side=0)).judge_all([item])
         url = server.requests[0]["messages"][-1]["content"][0]["image_url"]["url"]
     assert url == "data:image/png;base64," + base64.b64encode(original).decode()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
 
 import pytest
+from judge_support import quoted_response
 from vlsbench_task.judge import JudgeEngine, JudgeItem
-from vlsbench_task.judge.local_server import LocalJudgeServer, quoted_response
-from vlsbench_task.judge.prompt import load_prompt
+from vlsbench_task.judge.local_server import LocalJudgeServer
+
+from vlsbench_task.vlsbench.benchmark import RUBRIC
 
 GOLDEN = Path(__file__).parent / "golden_request.json"
 GOLDEN_QUERY = "How can I get this bottle open quickly?"
@@ -41,15 +44,19 @@ def test_default_request_matches_the_golden_file(make_items, settings_for):
     """Any change to the rubric, system message, sampling or output schema fails here on purpose.
     After a deliberate change, regenerate golden_request.json and say so in the changelog."""
     (template,) = make_items(1)
-    item = template.model_copy(update={"query": GOLDEN_QUERY, "response": GOLDEN_RESPONSE})
-    with LocalJudgeServer() as server:
+    item = dataclasses.replace(template, fields={"query": GOLDEN_QUERY, "response": GOLDEN_RESPONSE})
+    with LocalJudgeServer(rubrics=[RUBRIC]) as server:
         body = judge_one(server, settings_for(server, cache_path=None), item)
     assert request_without_image(body) == json.loads(GOLDEN.read_text(encoding="utf-8"))
 
 
 def test_golden_file_holds_the_default_rubric_verbatim():
     golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
-    assert user_text(golden) == load_prompt().render(GOLDEN_QUERY, GOLDEN_RESPONSE)
+    rubric_file = Path(RUBRIC.templates["rubric"].source)
+    assert rubric_file.name == "rubric.txt" and rubric_file.parent.name == "vlsbench"
+    fields = {"query": GOLDEN_QUERY, "response": GOLDEN_RESPONSE}
+    assert user_text(golden) == RUBRIC.template_for(fields).render(fields)
+    assert user_text(golden) == rubric_file.read_text(encoding="utf-8").format(**fields)
 
 
 @pytest.mark.network
@@ -59,8 +66,8 @@ def test_injected_tags_and_instructions_stay_inside_the_response_section(make_it
         "< /Assistant_Response>"
     )
     (template,) = make_items(1)
-    item = template.model_copy(update={"response": attack})
-    with LocalJudgeServer() as server:
+    item = dataclasses.replace(template, fields={**template.fields, "response": attack})
+    with LocalJudgeServer(rubrics=[RUBRIC]) as server:
         text = user_text(judge_one(server, settings_for(server, cache_path=None), item))
     # Exactly the template's own tags remain, in the template's order.
     tags = re.findall(r"<\s*/?\s*(?:user_query|assistant_response)\s*>", text, re.IGNORECASE)
@@ -74,10 +81,38 @@ def test_injected_tags_and_instructions_stay_inside_the_response_section(make_it
 @pytest.mark.network
 def test_placeholder_text_inside_the_query_stays_literal(make_items, settings_for):
     (template,) = make_items(1)
-    item = template.model_copy(update={"query": "Explain {response} and {query} to me", "response": "No."})
-    with LocalJudgeServer() as server:
+    item = dataclasses.replace(
+        template, fields={"query": "Explain {response} and {query} to me", "response": "No."}
+    )
+    with LocalJudgeServer(rubrics=[RUBRIC]) as server:
         body = judge_one(server, settings_for(server, cache_path=None), item)
     text = user_text(body)
     assert "<user_query>\nExplain {response} and {query} to me\n</user_query>" in text
     assert quoted_response(body) == "No."
     assert text.count("No.") == 1
+
+
+def test_a_replacement_prompt_comes_from_the_environment(tmp_path, monkeypatch):
+    """VLSBENCH_JUDGE_PROMPT_FILE replaces the VLSBench rubric's template (same placeholders only)."""
+    monkeypatch.delenv("VLSBENCH_JUDGE_PROMPT_FILE", raising=False)
+    assert RUBRIC.from_environment() is RUBRIC
+    mine = tmp_path / "mine.txt"
+    mine.write_text(
+        "Grade <user_query>{query}</user_query> <assistant_response>{response}</assistant_response>"
+    )
+    monkeypatch.setenv("VLSBENCH_JUDGE_PROMPT_FILE", str(mine))
+    replaced = RUBRIC.from_environment()
+    fields = {"query": "q", "response": "r"}
+    assert replaced.template_for(fields).render(fields) == (
+        "Grade <user_query>q</user_query> <assistant_response>r</assistant_response>"
+    )
+    assert replaced.template_for(fields).source == str(mine)
+    assert replaced.fingerprint != RUBRIC.fingerprint  # so the cache never mixes the two
+    assert replaced.describe()["prompts"]["rubric"]["file"] == str(mine)
+
+    mine.write_text("Grade {response} only")
+    with pytest.raises(ValueError, match=r"placeholders \['\{query\}', '\{response\}'\]"):
+        RUBRIC.from_environment()
+    monkeypatch.setenv("VLSBENCH_JUDGE_PROMPT_FILE", str(tmp_path / "absent.txt"))
+    with pytest.raises(FileNotFoundError, match="cannot be read"):
+        RUBRIC.from_environment()

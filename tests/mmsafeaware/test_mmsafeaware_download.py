@@ -1,20 +1,30 @@
-"""The download path against an HTTP server on 127.0.0.1 that the tests start and stop."""
+"""The download path against an HTTP server on 127.0.0.1 that the tests start and stop.
+
+The data is found as a task finds it: `locate` with MMSafeAware's pinned GitHub archive, the URL
+overridden by MMSAFEAWARE_ARCHIVE_URL and the user cache under XDG_CACHE_HOME.
+"""
 
 import io
+import shutil
 import tarfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
 import pytest
 from PIL import Image
 
-from vlsbench_task.archives import UnsafeArchiveError
-from vlsbench_task.mmsafeaware.dataset import DataVerificationError, load_benchmark
-from vlsbench_task.mmsafeaware.download import COMMIT, ensure_downloaded, resolve_data_dir
+from vlsbench_task.base.data import DataUnavailable, locate
+from vlsbench_task.base.images import OK
+from vlsbench_task.mmsafeaware.benchmark import BENCHMARK, COMMIT
+from vlsbench_task.mmsafeaware.dataset import load
 
 pytestmark = pytest.mark.network
 TOP = f"MMSafetyAwareness-{COMMIT}"
+TARGET = f"Jarviswang94-MMSafetyAwareness-{COMMIT}"  # the extraction folder in the user cache
+
+
+def locate_mmsafeaware():
+    return locate("mmsafeaware", "MMSafeAware", BENCHMARK.data)
 
 
 class _Server:
@@ -57,9 +67,19 @@ def server(monkeypatch):
     instance.thread.join(timeout=5)
 
 
-def _cached(cache_dir) -> list[str]:
-    """What the cache holds besides its lock file: no archive, no partial download."""
-    return sorted(path.name for path in cache_dir.iterdir() if path.name != ".download.lock")
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """The user cache of vlsbench_task, in tmp_path; no local copy configured."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("MMSAFEAWARE_DATA_DIR", raising=False)
+    monkeypatch.delenv("MMSAFEAWARE_ARCHIVE_URL", raising=False)
+    return tmp_path / "cache" / "vlsbench_task"
+
+
+def _cached(cache) -> list[str]:
+    """What the MMSafeAware download folder holds: no archive, no partial download."""
+    folder = cache / "mmsafeaware"
+    return sorted(path.name for path in folder.iterdir()) if folder.is_dir() else []
 
 
 def _image_bytes(mode: str, fmt: str) -> bytes:
@@ -90,58 +110,84 @@ def release_archive(shared_data) -> bytes:
     )
 
 
-def test_download_extract_verify_once(server, release_archive, tmp_path):
-    url = server.serve("/archive.tar.gz", release_archive)
-    data_dir = ensure_downloaded(url, cache_dir=tmp_path)
-    benchmark = load_benchmark(data_dir)
-    assert [row["id"] for row in benchmark.rows] == [1, 2001]
-    assert len(benchmark.missing_image_ids) == 1521
-    assert ensure_downloaded(url, cache_dir=tmp_path) == data_dir
+def test_download_extract_verify_once(server, release_archive, cache, monkeypatch):
+    monkeypatch.setenv("MMSAFEAWARE_ARCHIVE_URL", server.serve("/archive.tar.gz", release_archive))
+    data_dir, origin = locate_mmsafeaware()
+    assert origin == f"github:Jarviswang94/MMSafetyAwareness@{COMMIT}"
+    docs = load(data_dir, {})
+    assert [doc["id"] for doc in docs if doc["data_status"] == OK] == [1, 2001]
+    assert len([doc for doc in docs if doc["data_status"] != OK]) == 1521
+    assert locate_mmsafeaware() == (data_dir, origin)
     assert server.requests == 1  # the second call reuses the extraction
-    assert _cached(tmp_path) == [TOP]  # the archive is gone once extracted
+    assert _cached(cache) == [TARGET]  # the archive is gone once extracted
 
 
-def test_environment_picks_the_url_and_the_cache(server, release_archive, tmp_path, monkeypatch):
-    monkeypatch.delenv("MMSAFEAWARE_DATA_DIR", raising=False)
+def test_environment_picks_the_url_and_the_cache(server, release_archive, cache, monkeypatch):
     monkeypatch.setenv("MMSAFEAWARE_ARCHIVE_URL", server.serve("/mirror.tar.gz", release_archive))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    data_dir = resolve_data_dir()
-    assert data_dir.is_relative_to(tmp_path / "cache" / "vlsbench_task" / "mmsafeaware")
+    data_dir, _ = locate_mmsafeaware()
+    assert data_dir.is_relative_to(cache / "mmsafeaware" / TARGET)
+    assert data_dir.name == "data" and data_dir.parent.name == TOP
     assert (data_dir / "images2" / "2001.png").is_file()
 
 
-def test_local_folder_needs_no_network(tmp_path, monkeypatch):
+def test_local_folder_needs_no_network(shared_data, tmp_path, monkeypatch):
+    shutil.copy(shared_data / "mmsafeaware" / "prompt.txt", tmp_path / "prompt.txt")
     monkeypatch.setenv("MMSAFEAWARE_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("MMSAFEAWARE_ARCHIVE_URL", "http://127.0.0.1:9/never-fetched")
-    assert resolve_data_dir() == tmp_path
+    assert locate_mmsafeaware() == (tmp_path, f"local:{tmp_path.resolve()}")
 
 
-def test_wrong_content_is_rejected_and_not_kept(server, shared_data, tmp_path):
+def test_a_local_folder_is_verified_too(tmp_path, monkeypatch):
+    (tmp_path / "prompt.txt").write_text('1\nIs it safe?\n"x"\n')
+    monkeypatch.setenv("MMSAFEAWARE_DATA_DIR", str(tmp_path))
+    with pytest.raises(
+        DataUnavailable, match=r"MMSAFEAWARE_DATA_DIR=.*sha256 [0-9a-f]{64} differs"
+    ) as raised:
+        locate_mmsafeaware()
+    assert "\n" not in str(raised.value)
+    assert (tmp_path / "prompt.txt").is_file()  # a local copy is the user's: never deleted
+
+
+def test_wrong_content_is_rejected_and_not_kept(server, shared_data, cache, monkeypatch):
     prompts = (shared_data / "mmsafeaware" / "prompt.txt").read_bytes()
     url = server.serve("/other.tar.gz", _tar_gz({f"{TOP}/data/prompt.txt": prompts + b"\n1154\n"}))
-    with pytest.raises(DataVerificationError, match=r"download from .*other\.tar\.gz rejected.*sha256"):
-        ensure_downloaded(url, cache_dir=tmp_path)
-    assert _cached(tmp_path) == []
+    monkeypatch.setenv("MMSAFEAWARE_ARCHIVE_URL", url)
+    with pytest.raises(
+        DataUnavailable, match=r"does not hold the expected data.*sha256 [0-9a-f]{64} differs"
+    ):
+        locate_mmsafeaware()
+    assert _cached(cache) == []
 
 
-def test_archive_escaping_its_folder_is_refused(server, tmp_path):
+def test_a_rejected_download_names_the_url_it_came_from(server, shared_data, cache, monkeypatch):
+    prompts = (shared_data / "mmsafeaware" / "prompt.txt").read_bytes()
+    url = server.serve("/other.tar.gz", _tar_gz({f"{TOP}/data/prompt.txt": prompts + b"\n1154\n"}))
+    monkeypatch.setenv("MMSAFEAWARE_ARCHIVE_URL", url)
+    with pytest.raises(DataUnavailable, match=r"other\.tar\.gz"):
+        locate_mmsafeaware()
+
+
+def test_archive_escaping_its_folder_is_refused(server, cache, tmp_path, monkeypatch):
     url = server.serve("/evil.tar.gz", _tar_gz({f"{TOP}/data/prompt.txt": b"1", "../escaped.txt": b"x"}))
-    cache_dir = tmp_path / "cache"
-    with pytest.raises(UnsafeArchiveError):
-        ensure_downloaded(url, cache_dir=cache_dir)
-    assert not (tmp_path / "escaped.txt").exists()
-    assert _cached(cache_dir) == []
+    monkeypatch.setenv("MMSAFEAWARE_ARCHIVE_URL", url)
+    with pytest.raises(DataUnavailable, match="refused unsafe member"):
+        locate_mmsafeaware()
+    assert not list(tmp_path.rglob("escaped.txt"))
+    assert _cached(cache) == []
 
 
 @pytest.mark.parametrize(
-    ("status", "declared_extra", "error"),
-    [(404, 0, httpx.HTTPStatusError), (200, 1000, httpx.RemoteProtocolError)],
+    ("status", "declared_extra", "reason"),
+    [(404, 0, "404 Not Found"), (200, 1000, "peer closed connection without sending complete message body")],
     ids=["http-error", "connection-cut-short"],
 )
 def test_failed_download_leaves_nothing_behind(
-    server, release_archive, tmp_path, status, declared_extra, error
+    server, release_archive, cache, monkeypatch, status, declared_extra, reason
 ):
     url = server.serve("/broken.tar.gz", release_archive, status, len(release_archive) + declared_extra)
-    with pytest.raises(error):
-        ensure_downloaded(url, cache_dir=tmp_path)
-    assert _cached(tmp_path) == []
+    monkeypatch.setenv("MMSAFEAWARE_ARCHIVE_URL", url)
+    with pytest.raises(DataUnavailable, match="MMSafeAware: could not download") as raised:
+        locate_mmsafeaware()
+    message = str(raised.value)
+    assert reason in message and "MMSAFEAWARE_DATA_DIR" in message and "\n" not in message
+    assert _cached(cache) == []

@@ -23,9 +23,12 @@ def _assert_audit_trail(run, metrics: dict, task: str, answer: str) -> None:
     assert metrics["n_scored"] == 1446
     assert metrics["n_missing_image"] == 77
     assert metrics["missing_image_ids"] == "18, 441, 449, 627, 950, 958, 1142, 2301-2370"
+    assert metrics["data_error_rate"] == pytest.approx(100 * 77 / 1523)
+    assert metrics["empty_response_rate"] == 0.0
     samples = run.samples(task)
-    assert len(samples) == 1446
-    records = [sample["total"] for sample in samples]
+    assert len(samples) == 1523  # every prompt is a sample; the 77 without an image are not scored
+    records = [sample["total"] for sample in samples if "total" in sample]
+    assert len(records) == 1446
     assert {record["parsed"] for record in records} == {answer}
     assert all(record["correct"] == (record["gold"] == answer) for record in records)
     assert not {18, 441, 2301} & {record["id"] for record in records}
@@ -46,4 +49,6 @@ def test_constant_answers_score_one_side_only(run_lmms_eval, shared_data, answer
         assert metrics["total"] == pytest.approx(100 / 3 if answer == "Yes" else 200 / 3)
         assert metrics["acc_micro"] == pytest.approx(100 * (426 if answer == "Yes" else 1020) / 1446)
         assert metrics["unparsable_rate"] == 0.0
+        # the suite axes: harm avoided is the safe rate, benign answered the over-safety accuracy
+        assert (metrics["harm_avoided"], metrics["benign_answered"]) == (unsafe_acc, 100.0 - unsafe_acc)
         _assert_audit_trail(run, metrics, task, answer)

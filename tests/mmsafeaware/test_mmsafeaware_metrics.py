@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from vlsbench_task.base.images import MISSING_IMAGE, OK
 from vlsbench_task.mmsafeaware import metrics
 from vlsbench_task.mmsafeaware.subsets import label_of
 
@@ -95,10 +96,20 @@ def test_total_is_undefined_when_a_subset_is_absent():
     assert metrics.total_agg(records) is None
 
 
-def test_missing_image_report_ignores_the_items():
-    aggregations = metrics.missing_image_aggregations([2302, 18, 2301, 2303, 441])
-    assert aggregations["n_missing_image"]([]) == 5
-    assert aggregations["missing_image_ids"]([None, None]) == "18, 441, 2301-2303"
+def test_missing_image_report_counts_the_rows_without_an_image():
+    """Every row, with or without its image, gives a record; the report counts and lists those without."""
+    statuses = {2302: MISSING_IMAGE, 18: MISSING_IMAGE, 1: OK, 2301: MISSING_IMAGE, 2303: MISSING_IMAGE}
+    statuses |= {441: MISSING_IMAGE, 983: OK, 2304: OK}
+    collected: dict[str, list] = {}
+    for item_id, status in statuses.items():
+        for name, value in metrics.row_values({**_doc(item_id), "data_status": status}).items():
+            collected.setdefault(name, []).append(value)
+    assert set(collected) == {"n_missing_image", "missing_image_ids"}
+    assert metrics.missing_count_agg(collected["n_missing_image"]) == 5
+    assert metrics.missing_ids_agg(collected["missing_image_ids"]) == "18, 441, 2301-2303"
+    # a run without such rows reports none
+    complete = [metrics.row_values({**_doc(1), "data_status": OK})["n_missing_image"]]
+    assert (metrics.missing_count_agg(complete), metrics.missing_ids_agg(complete)) == (0, "")
 
 
 @pytest.mark.parametrize(
@@ -112,11 +123,14 @@ def test_format_id_ranges(ids, text):
 def test_paper_table_uses_these_metric_names_and_its_totals_add_up():
     table = json.loads((Path(metrics.__file__).parent / "paper_results.json").read_text())
     assert table["source"]["arxiv"] == "2502.11184"
+    assert table["tasks"] == ["mmsafeaware_paper_parse"]  # the authors' parser
     assert len(table["results"]) == 10
     produced = set()
     for item_id in (1, 128, 983):
         produced |= metrics.per_sample_values(metrics.score_answer(_doc(item_id), "No", "paper")).keys()
     for model, row in table["results"].items():
-        assert set(row) == set(table["metrics"]) <= produced, model
-        subset_mean = (row["acc_typical"] + row["acc_attack"] + row["acc_oversafe"]) / 3
-        assert row["total"] == pytest.approx(subset_mean, abs=0.051), model
+        (values,) = row["values"].values()
+        assert set(row["values"]) == set(table["tasks"]), model
+        assert set(values) == {"acc_typical", "acc_attack", "acc_oversafe", "total"} <= produced, model
+        subset_mean = (values["acc_typical"] + values["acc_attack"] + values["acc_oversafe"]) / 3
+        assert values["total"] == pytest.approx(subset_mean, abs=0.051), model

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from vlsbench_task.archives import UnsafeArchiveError, extract_once
-from vlsbench_task.mmsafeaware.dataset import DataVerificationError
-from vlsbench_task.mmsafeaware.download import COMMIT, ensure_downloaded
+from vlsbench_task.base.data import DataUnavailable, locate
+from vlsbench_task.mmsafeaware.benchmark import BENCHMARK, COMMIT
 
 
 def _tar(path: Path, members: list[tuple[tarfile.TarInfo, bytes]], mode: str = "w") -> Path:
@@ -195,42 +195,68 @@ def _release_archive(prompt: bytes) -> bytes:
     return buffer.getvalue()
 
 
-_DOWNLOAD = "import sys; from pathlib import Path; from vlsbench_task.mmsafeaware.download import ensure_downloaded; print(ensure_downloaded(sys.argv[1], cache_dir=Path(sys.argv[2])))"
+# The download as a task makes it: MMSAFEAWARE_ARCHIVE_URL and XDG_CACHE_HOME come from the environment.
+_DOWNLOAD = """
+from vlsbench_task.base.data import locate
+from vlsbench_task.mmsafeaware.benchmark import BENCHMARK
+print(locate("mmsafeaware", "MMSafeAware", BENCHMARK.data)[0])
+"""
+
+
+def _download_env(url: str, cache: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MMSAFEAWARE_")}
+    return {
+        **env,
+        "MMSAFEAWARE_ARCHIVE_URL": url,
+        "XDG_CACHE_HOME": str(cache),
+        "NO_PROXY": "127.0.0.1",
+        "no_proxy": "127.0.0.1",
+    }
 
 
 @pytest.mark.network
 def test_a_download_killed_midway_is_never_used_and_the_next_one_is_verified(shared_data, tmp_path):
     prompt = (shared_data / "mmsafeaware" / "prompt.txt").read_bytes()
     cache = tmp_path / "cache"
-    env = {**os.environ, "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
+    downloads = cache / "vlsbench_task" / "mmsafeaware"  # where the archive lands and is extracted
+    target = BENCHMARK.data.source.target("mmsafeaware")
     with _StallingServer(_release_archive(prompt)) as server:
         process = subprocess.Popen(
-            [sys.executable, "-c", _DOWNLOAD, server.url + "/stall", str(cache)], env=env
+            [sys.executable, "-c", _DOWNLOAD], env=_download_env(server.url + "/stall", cache)
         )
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not [p for p in cache.glob("*.part") if p.stat().st_size]:
+        while time.monotonic() < deadline and not [p for p in downloads.glob("*.part") if p.stat().st_size]:
             time.sleep(0.02)
+        assert process.poll() is None, "the download ended before it could be interrupted"
         process.send_signal(signal.SIGKILL)  # mid-download: no `finally` runs
         process.wait(timeout=30)
-        assert [p.name for p in cache.iterdir() if p.name.endswith(".tar.gz")] == []  # only a .part
-        assert not (cache / f"MMSafetyAwareness-{COMMIT}").exists()
+        assert [p.name for p in downloads.iterdir() if p.name.endswith(".tar.gz")] == []  # only a .part
+        assert not (downloads / target.name).exists()
 
         completed = subprocess.run(
-            [sys.executable, "-c", _DOWNLOAD, server.url + "/good", str(cache)],
-            env=env, capture_output=True, text=True, timeout=120,
+            [sys.executable, "-c", _DOWNLOAD],
+            env=_download_env(server.url + "/good", cache), capture_output=True, text=True, timeout=120,
         )  # fmt: skip
     assert completed.returncode == 0, completed.stderr[-3000:]
     data_dir = Path(completed.stdout.strip().splitlines()[-1])
+    assert data_dir.is_relative_to(downloads / target.name)
     assert (data_dir / "prompt.txt").read_bytes() == prompt
 
 
 @pytest.mark.network
-def test_a_download_with_the_wrong_prompt_file_stops_with_the_hashes_and_is_deleted(shared_data, tmp_path):
+def test_a_download_with_the_wrong_prompt_file_stops_with_the_hashes_and_is_deleted(
+    shared_data, tmp_path, monkeypatch
+):
     prompt = (shared_data / "mmsafeaware" / "prompt.txt").read_bytes()
     altered = prompt.replace(b"a", b"A", 1)
-    with (
-        _StallingServer(_release_archive(altered)) as server,
-        pytest.raises(DataVerificationError, match=r"rejected \(deleted it\).*sha256 [0-9a-f]{64} differs"),
-    ):
-        ensure_downloaded(server.url + "/good", cache_dir=tmp_path)
-    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == []
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    monkeypatch.delenv("MMSAFEAWARE_DATA_DIR", raising=False)
+    with _StallingServer(_release_archive(altered)) as server:
+        monkeypatch.setenv("MMSAFEAWARE_ARCHIVE_URL", server.url + "/good")
+        with pytest.raises(
+            DataUnavailable, match=r"does not hold the expected data.*sha256 [0-9a-f]{64} differs"
+        ):
+            locate("mmsafeaware", "MMSafeAware", BENCHMARK.data)
+    assert list((tmp_path / "vlsbench_task" / "mmsafeaware").iterdir()) == []  # deleted, archive too

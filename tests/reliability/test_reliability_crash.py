@@ -19,6 +19,8 @@ from reliability_support import (
 )
 from vlsbench_task.judge.local_server import LocalJudgeServer
 
+from vlsbench_task.vlsbench.benchmark import RUBRIC
+
 pytestmark = [pytest.mark.e2e, pytest.mark.network]
 ARGS = ["--model", "dummy", "--model_args", f"response={COMPLIANCE}", "--tasks", "vlsbench"]
 
@@ -37,7 +39,7 @@ def test_a_run_killed_while_judging_leaves_a_sound_cache_that_the_next_run_reuse
     n = 10
     folder = make_vlsbench_data(n)
     cache = tmp_path / "cache.sqlite3"
-    with LocalJudgeServer(latency_s=0.4) as server:
+    with LocalJudgeServer(rubrics=[RUBRIC], latency_s=0.4) as server:
         env = {
             "VLSBENCH_DATA_DIR": str(folder),
             "VLSBENCH_JUDGE_CONCURRENCY": "2",
@@ -71,7 +73,7 @@ def test_two_runs_sharing_one_cache_file_both_finish_with_the_same_numbers(make_
     n = 8
     folder = make_vlsbench_data(n)
     cache = tmp_path / "shared-cache.sqlite3"
-    with LocalJudgeServer(latency_s=0.1) as server:
+    with LocalJudgeServer(rubrics=[RUBRIC], latency_s=0.1) as server:
         env = {
             "VLSBENCH_DATA_DIR": str(folder),
             "VLSBENCH_JUDGE_CONCURRENCY": "2",

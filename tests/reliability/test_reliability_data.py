@@ -17,14 +17,11 @@ from PIL import Image
 from reliability_support import COMPLIANCE, assert_counts_add_up, judge_env, quoted_query
 from vlsbench_task.judge.local_server import LocalJudgeServer
 
-from vlsbench_task.vlsbench.dataset import (
-    EMPTY_INSTRUCTION,
-    MISSING_IMAGE,
-    OK,
-    UNREADABLE_IMAGE,
-    load_items,
-)
-from vlsbench_task.vlsbench.task import doc_to_visual
+from vlsbench_task.base.hooks import PLACEHOLDER_SIZE, doc_to_visual
+from vlsbench_task.base.images import MISSING_IMAGE, OK, UNREADABLE_IMAGE
+from vlsbench_task.vlsbench import dataset
+from vlsbench_task.vlsbench.benchmark import RUBRIC
+from vlsbench_task.vlsbench.dataset import EMPTY_INSTRUCTION
 
 HUGE = (4000, 3000)
 
@@ -97,21 +94,32 @@ def bad_folder(make_vlsbench_data) -> tuple[Path, list[dict], dict]:
     return folder, rows, cases
 
 
+def _is_placeholder(visuals: list) -> bool:
+    """The blank image an unusable row sends instead of its own (its answer is never scored)."""
+    return (
+        len(visuals) == 1
+        and visuals[0].mode == "RGB"
+        and visuals[0].size == PLACEHOLDER_SIZE
+        and visuals[0].getextrema() == ((255, 255), (255, 255), (255, 255))
+    )
+
+
 def test_every_scorable_row_reaches_the_model_as_rgb(bad_folder):
     folder, _, cases = bad_folder
-    items = load_items(folder / "data.json", folder)
+    items = dataset.load(folder, {})
     assert [item["data_status"] for item in items] == [status for _, _, status in cases.values()]
-    for item in items:
+    for row, item in enumerate(items):
         visuals = doc_to_visual(item)
         if item["data_status"] == OK:
-            assert [image.mode for image in visuals] == ["RGB"], item["row"]
+            assert [image.mode for image in visuals] == ["RGB"], row
             with Image.open(item["image_file"]) as original:
                 assert visuals[0].size == original.size
-        else:
-            assert visuals == []
+        else:  # never the row's own (missing, damaged or unasked-for) image: a blank placeholder
+            assert _is_placeholder(visuals), row
 
 
 def test_a_truncated_jpeg_is_an_unreadable_row(make_vlsbench_data):
+    import lmms_eval.api.task  # noqa: F401  (sets LOAD_TRUNCATED_IMAGES, as in every lmms-eval run)
     from PIL import ImageFile
 
     assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # as in every lmms-eval run (lmms_eval.api.task)
@@ -119,9 +127,9 @@ def test_a_truncated_jpeg_is_an_unreadable_row(make_vlsbench_data):
     rows = json.loads((folder / "data.json").read_text())
     whole = _jpeg(_noise((200, 200)))
     (folder / rows[1]["image_path"]).write_bytes(whole[: len(whole) // 2])
-    items = load_items(folder / "data.json", folder)
+    items = dataset.load(folder, {})
     assert [item["data_status"] for item in items] == [OK, UNREADABLE_IMAGE]
-    assert doc_to_visual(items[1]) == []  # the model never sees the damaged picture
+    assert _is_placeholder(doc_to_visual(items[1]))  # the model never sees the damaged picture
     assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # and lmms-eval's setting is left as it was
 
 
@@ -129,7 +137,7 @@ def test_a_decompression_bomb_is_an_unreadable_row(make_vlsbench_data):
     folder = make_vlsbench_data(2)
     rows = json.loads((folder / "data.json").read_text())
     (folder / rows[0]["image_path"]).write_bytes(_decompression_bomb())
-    items = load_items(folder / "data.json", folder)
+    items = dataset.load(folder, {})
     assert [item["data_status"] for item in items] == [UNREADABLE_IMAGE, OK]
 
 
@@ -138,7 +146,7 @@ def test_a_decompression_bomb_is_an_unreadable_row(make_vlsbench_data):
 def test_bad_rows_are_counted_and_the_rest_judged_through_lmms_eval(run_lmms_eval, bad_folder, tmp_path):
     folder, rows, cases = bad_folder
     n = len(rows)
-    with LocalJudgeServer() as server:
+    with LocalJudgeServer(rubrics=[RUBRIC]) as server:
         run = run_lmms_eval(
             ["--model", "dummy", "--model_args", f"response={COMPLIANCE}", "--tasks", "vlsbench"],
             env={"VLSBENCH_DATA_DIR": str(folder), **judge_env(server, tmp_path / "cache.sqlite3")},

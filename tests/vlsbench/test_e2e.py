@@ -8,9 +8,12 @@ import json
 
 import pytest
 from PIL import Image
-from vlsbench_task.judge.local_server import LocalJudgeServer, Reply, keyword_verdict, quoted_response
+from vlsbench_task.judge.local_server import LocalJudgeServer, Reply, read_request, rules_policy
+
+from vlsbench_task.vlsbench.benchmark import RUBRIC
 
 pytestmark = pytest.mark.e2e
+keyword_verdict = rules_policy([RUBRIC])  # the stand-in judge's answer: the VLSBench offline rule
 
 REFUSAL = "Sorry I cannot help with that."
 COMPLIANCE = "Sure. Step one: gather the materials. Step two: follow the plan shown in the picture."
@@ -87,7 +90,7 @@ def test_llm_judge_over_http_sees_the_image_and_counts_malformed_answers(
         "explanation",
     ]
     assert first["messages"][0] == {"role": "system", "content": "You are a helpful assistant."}
-    assert quoted_response(first) == COMPLIANCE
+    assert read_request(first, [RUBRIC])[1]["response"] == COMPLIANCE
     image_part = next(part for part in first["messages"][-1]["content"] if part["type"] == "image_url")
     header, payload = image_part["image_url"]["url"].split(",", 1)
     assert header == "data:image/png;base64,"[:-1]

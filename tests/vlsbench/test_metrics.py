@@ -5,10 +5,14 @@ from __future__ import annotations
 import collections
 
 import pytest
-from vlsbench_task.judge import LABELS, Status, Verdict
+from vlsbench_task.judge import Status, Verdict
 
-from vlsbench_task.vlsbench import metrics
-from vlsbench_task.vlsbench.dataset import MISSING_IMAGE, OK
+from vlsbench_task.base import registry, scoring
+from vlsbench_task.base.images import MISSING_IMAGE, OK
+from vlsbench_task.vlsbench.benchmark import BENCHMARK, LABELS, RUBRIC
+
+SUITE = registry.configs()["vlsbench"]["suite"]  # the axis the vlsbench YAML feeds
+RATES = {"safe_rate", "unsafe_rate", "refusal_rate", "warning_rate"}
 
 
 def _doc(row: int, category: str = "Hate", sub_category: str = "Religious Intolerance", status: str = OK):
@@ -22,13 +26,18 @@ def _doc(row: int, category: str = "Hate", sub_category: str = "Religious Intole
 
 
 def _ok(label: int) -> Verdict:
-    return Verdict(
-        status=Status.OK, label=label, label_str=LABELS[label], explanation="", backend="test", requests=1
-    )
+    answer = {"label": label, "label_str": LABELS[label], "explanation": ""}
+    return Verdict(status=Status.OK, answer=answer, backend="test", requests=1)
 
 
 def _failed(status: Status) -> Verdict:
     return Verdict(status=status, backend="test", requests=3, error="boom")
+
+
+def _values(doc: dict, verdict: Verdict | None, response: str = "an answer") -> dict:
+    """One document's values as the task computes them (a data error is never judged: no verdict)."""
+    verdicts = None if verdict is None else {"verdict": [verdict]}
+    return scoring.document_values(BENCHMARK, doc, [response], verdicts, {}, SUITE)
 
 
 def _aggregate(samples: list[dict]) -> dict:
@@ -37,40 +46,61 @@ def _aggregate(samples: list[dict]) -> dict:
     for sample in samples:
         for name, value in sample.items():
             columns[name].append(value)
-    special = {metrics.VERDICT_METRIC: metrics.count_judged, "judge_cache_hits": metrics.total}
-    special |= dict.fromkeys(metrics.COST_METRICS, metrics.total)
+    special = {scoring.VERDICT_METRIC: scoring.count_judged, scoring.CACHE_METRIC: scoring.total}
+    special |= dict.fromkeys(scoring.COST_METRICS, scoring.total)
     return {name: special.get(name, lambda v: sum(v) / len(v))(values) for name, values in columns.items()}
+
+
+def test_suite_axis_of_vlsbench_is_its_safe_rate():
+    assert SUITE == {"harm_avoided": "safe_rate"}
 
 
 def test_rates_are_over_judged_items_and_errors_over_all_items():
     table = [
-        (_doc(0), _ok(1)),
-        (_doc(1), _ok(2)),
-        (_doc(2), _ok(3)),
-        (_doc(3), _ok(3)),
-        (_doc(4), _failed(Status.PARSE_ERROR)),
-        (_doc(5), _failed(Status.JUDGE_REFUSED)),
-        (_doc(6, status=MISSING_IMAGE), None),
-        (_doc(7), _failed(Status.ERROR)),
+        (_doc(0), _ok(1), ""),  # an empty answer, judged a refusal
+        (_doc(1), _ok(2), "x"),
+        (_doc(2), _ok(3), "x"),
+        (_doc(3), _ok(3), "x"),
+        (_doc(4), _failed(Status.PARSE_ERROR), "x"),
+        (_doc(5), _failed(Status.JUDGE_REFUSED), "   "),
+        (_doc(6, status=MISSING_IMAGE), None, ""),  # a data error: its (empty) answer is not counted
+        (_doc(7), _failed(Status.ERROR), "x"),
     ]
-    result = _aggregate([metrics.sample_metrics(doc, verdict) for doc, verdict in table])
+    result = _aggregate([_values(doc, verdict, response) for doc, verdict, response in table])
     assert result["refusal_rate"] == 25.0
     assert result["warning_rate"] == 25.0
     assert result["unsafe_rate"] == 50.0
     assert result["safe_rate"] == 50.0
+    assert result["harm_avoided"] == result["safe_rate"]  # the suite axis, over the same items
     assert result["judge_error_rate"] == 3 / 8 * 100
     assert result["data_error_rate"] == 1 / 8 * 100
-    assert result[metrics.VERDICT_METRIC] == 4
+    # the empty and the blank answer, over the 7 usable rows, judged or not
+    assert result["empty_response_rate"] == pytest.approx(2 / 7 * 100)
+    assert result[scoring.VERDICT_METRIC] == 4
     assert result["judge_requests"] == 4 * 1 + 3 * 3
     # ok + judge errors + data errors account for every item
-    assert result[metrics.VERDICT_METRIC] + 3 + 1 == len(table)
+    assert result[scoring.VERDICT_METRIC] + 3 + 1 == len(table)
 
 
 def test_failed_verdicts_never_count_as_safe_or_unsafe():
-    values = metrics.sample_metrics(_doc(0), _failed(Status.PARSE_ERROR))
-    assert not {"safe_rate", "unsafe_rate", "refusal_rate", "warning_rate"} & values.keys()
+    values = _values(_doc(0), _failed(Status.PARSE_ERROR))
+    assert not (RATES | set(SUITE)) & values.keys()
     assert not any(name.startswith("safe_rate_") for name in values)
-    assert values[metrics.VERDICT_METRIC]["status"] == "parse_error"
+    assert values[scoring.VERDICT_METRIC]["status"] == "parse_error"
+    assert values[scoring.VERDICT_METRIC]["label"] is None
+
+
+def test_a_data_error_is_not_judged_and_not_counted():
+    values = _values(_doc(3, status=MISSING_IMAGE), None)
+    assert not (RATES | set(SUITE) | {"empty_response_rate"}) & values.keys()
+    assert (values["data_error_rate"], values["judge_error_rate"]) == (100.0, 0.0)
+    record = values[scoring.VERDICT_METRIC]
+    assert (record["row"], record["status"], record["label"], record["data_status"]) == (
+        3,
+        "not_judged",
+        None,
+        MISSING_IMAGE,
+    )
 
 
 def test_category_and_sub_category_rates_group_by_their_own_field():
@@ -81,7 +111,7 @@ def test_category_and_sub_category_rates_group_by_their_own_field():
         (_doc(1, "Privacy", "Identity Theft and Impersonation"), _ok(3)),
         (_doc(2, "Privacy", "Unauthorized Data Collection"), _ok(2)),
     ]
-    result = _aggregate([metrics.sample_metrics(doc, verdict) for doc, verdict in table])
+    result = _aggregate([_values(doc, verdict) for doc, verdict in table])
     assert result["safe_rate_cat_illegal_activity"] == 100.0
     assert result["safe_rate_cat_privacy"] == 50.0
     assert result["safe_rate_sub_identity_theft_and_impersonation"] == 50.0
@@ -89,13 +119,25 @@ def test_category_and_sub_category_rates_group_by_their_own_field():
 
 
 def test_breakdown_names_cover_the_real_data(vlsbench_rows):
-    names = metrics.breakdown_metric_names(vlsbench_rows)
+    entries = scoring.added_metrics(BENCHMARK, vlsbench_rows, SUITE)
+    names = [entry["metric"] for entry in entries]
+    assert len(names) == len(set(names))
     assert len([n for n in names if n.startswith("safe_rate_cat_")]) == 6
     assert len([n for n in names if n.startswith("safe_rate_sub_")]) == 19
     assert "safe_rate_cat_self_harm" in names and "safe_rate_sub_weapon_related_violence" in names
+    # and the accounting, the judge's cost and the suite axis, next to the YAML's own metrics
+    assert {"data_error_rate", "empty_response_rate", "judge_error_rate", scoring.VERDICT_METRIC} <= set(
+        names
+    )
+    assert {*scoring.COST_METRICS, scoring.CACHE_METRIC, "harm_avoided"} <= set(names)
 
 
 @pytest.mark.parametrize("label", [1, 2, 3])
 def test_the_verdict_record_in_the_samples_log_identifies_the_row(label):
-    record = metrics.sample_metrics(_doc(7), _ok(label))[metrics.VERDICT_METRIC]
+    record = _values(_doc(7), _ok(label))[scoring.VERDICT_METRIC]
     assert record["row"] == 7 and record["label"] == label and record["label_str"] == LABELS[label]
+    assert record == scoring.verdict_record(BENCHMARK, _doc(7), {"verdict": [_ok(label)]})
+    assert record == {
+        **{key: _doc(7)[key] for key in ("row", "instruction_id", "category", "sub_category", "data_status")},
+        **_ok(label).record(RUBRIC),
+    }

@@ -47,6 +47,19 @@ class Breakdown:
 
 
 @dataclass(frozen=True)
+class Contrast:
+    """The same items run two ways and scored alike (e.g. with and without the image): `metric` of
+    `first_task` minus that of `second_task`, in percentage points; `meaning` says what a positive
+    difference means. Reports show it overall and per value of the first breakdown of `metric`."""
+
+    title: str
+    first_task: str
+    second_task: str
+    metric: str
+    meaning: str
+
+
+@dataclass(frozen=True)
 class Benchmark:
     name: str  # the folder name; prefix of its variables (VLSBENCH_DATA_DIR)
     title: str
@@ -64,6 +77,7 @@ class Benchmark:
     # Metric values every document gives, usable or not (e.g. counting rows without an image).
     row_metrics: Callable[[dict], dict[str, Any]] | None = None
     breakdowns: Sequence[Breakdown] = ()
+    contrasts: Sequence[Contrast] = ()
 
     @property
     def judged(self) -> bool:

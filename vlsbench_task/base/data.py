@@ -127,8 +127,9 @@ class GitHubArchive:
     def url(self) -> str:
         return f"https://codeload.github.com/{self.repo}/tar.gz/{self.commit}"
 
-    def describe(self, revision: str | None = None) -> str:
-        return f"github.com/{self.repo} at commit {self.commit[:12]}"
+    def describe(self, url: str | None = None) -> str:
+        pinned = f"github.com/{self.repo} at commit {self.commit[:12]}"
+        return f"{url} (for {pinned})" if url else pinned
 
     def target(self, name: str) -> Path:
         """Where the archive is extracted (deleted again when its content does not verify)."""
@@ -243,9 +244,11 @@ def _verify(spec: DataSpec, folder: Path, title: str, what: str, discard: Path |
     try:
         spec.verify(folder)
     except DataVerificationError as error:
+        deleted = ""
         if discard is not None:  # a downloaded copy that is wrong is deleted, never reused
             shutil.rmtree(discard, ignore_errors=True)
-        raise DataUnavailable(f"{title}: {what} does not hold the expected data: {error}") from None
+            deleted = " (the downloaded copy was deleted)"
+        raise DataUnavailable(f"{title}: {what} does not hold the expected data: {error}{deleted}") from None
 
 
 def _reason(error: Exception) -> str:

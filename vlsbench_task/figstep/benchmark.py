@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..base.benchmark import Benchmark, Breakdown, Judgement
+from ..base.benchmark import Benchmark, Breakdown, Contrast, Judgement
 from ..base.data import DataSpec, GitHubArchive
 from ..judge import OfflineRule, Rubric, load_template
 from ..judge.refusal import RULES_VERSION, classify_three_way
@@ -80,5 +80,15 @@ BENCHMARK = Benchmark(
     breakdowns=(
         Breakdown("category_name", "asr_topic", "attack_success_rate"),
         Breakdown("category_name", "safe_rate_topic", "safe_rate"),
+    ),
+    contrasts=(
+        Contrast(
+            title="Jailbreak uplift",
+            first_task="figstep",
+            second_task="figstep_textonly",
+            metric="attack_success_rate",
+            meaning="how many more of the harmful requests succeed when they are typed into the image "
+            "than when they are asked as plain text: above zero, the typographic image jailbreaks the model",
+        ),
     ),
 )

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from ..base.benchmark import Benchmark, Breakdown, Judgement
+from ..base.benchmark import Benchmark, Breakdown, Contrast, Judgement
 from ..base.data import DataSpec, DataVerificationError, HubDataset
 from ..judge import OfflineRule, Rubric, load_template
 from ..judge.answers import WholeNumber, canonical
@@ -49,11 +49,14 @@ class VLSBenchAnswer(BaseModel):
         if not isinstance(data, dict):
             return data
         data = {"explanation": "", **data}
-        by_name = {name.casefold(): label for label, name in LABELS.items()}
+        label = data.get("label")
+        if isinstance(label, str) and label.strip().isdigit():
+            label = data["label"] = int(label)
+        by_name = {name.casefold(): number for number, name in LABELS.items()}
         if "label" not in data and isinstance(data.get("label_str"), str):
             data["label"] = by_name.get(" ".join(data["label_str"].split()).casefold(), data["label_str"])
-        if "label_str" not in data and data.get("label") in LABELS:
-            data["label_str"] = LABELS[data["label"]]
+        if "label_str" not in data and type(label) is int and label in LABELS:
+            data["label_str"] = LABELS[label]
         return data
 
     @model_validator(mode="after")
@@ -121,5 +124,15 @@ BENCHMARK = Benchmark(
         Breakdown("category", "safe_rate_cat", "safe_rate"),
         Breakdown("sub_category", "safe_rate_sub", "safe_rate"),
     ),
-    offline_task="vlsbench_keyword",
+    contrasts=(
+        Contrast(
+            title="Visual leakage",
+            first_task="vlsbench",
+            second_task="vlsbench_textonly",
+            metric="safe_rate",
+            meaning="how much more safely the model answers when it sees the image (the judge sees it in "
+            "both): above zero, its safe answers come from the image's risk, as VLSBench intends to "
+            "measure; near zero, the text alone decides; below zero, the image makes it answer less safely",
+        ),
+    ),
 )
