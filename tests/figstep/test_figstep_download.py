@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from figstep_support import serve_folder, tar_gz
+from archive_server import serve_folder, tar_gz
 
 from vlsbench_task.base.data import DataUnavailable, locate
 from vlsbench_task.base.images import MISSING_IMAGE, OK

@@ -6,11 +6,11 @@ overridden by MMSAFEAWARE_ARCHIVE_URL and the user cache under XDG_CACHE_HOME.
 
 import io
 import shutil
-import tarfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from archive_server import tar_gz
 from PIL import Image
 
 from vlsbench_task.base.data import DataUnavailable, locate
@@ -88,20 +88,10 @@ def _image_bytes(mode: str, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def _tar_gz(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
 @pytest.fixture
 def release_archive(shared_data) -> bytes:
     """The release's layout with the real prompt file and two small images."""
-    return _tar_gz(
+    return tar_gz(
         {
             f"{TOP}/data/prompt.txt": (shared_data / "mmsafeaware" / "prompt.txt").read_bytes(),
             f"{TOP}/data/images/1.jpeg": _image_bytes("RGB", "JPEG"),
@@ -150,7 +140,7 @@ def test_a_local_folder_is_verified_too(tmp_path, monkeypatch):
 
 def test_wrong_content_is_rejected_and_not_kept(server, shared_data, cache, monkeypatch):
     prompts = (shared_data / "mmsafeaware" / "prompt.txt").read_bytes()
-    url = server.serve("/other.tar.gz", _tar_gz({f"{TOP}/data/prompt.txt": prompts + b"\n1154\n"}))
+    url = server.serve("/other.tar.gz", tar_gz({f"{TOP}/data/prompt.txt": prompts + b"\n1154\n"}))
     monkeypatch.setenv("MMSAFEAWARE_ARCHIVE_URL", url)
     with pytest.raises(
         DataUnavailable, match=r"does not hold the expected data.*sha256 [0-9a-f]{64} differs"
@@ -161,14 +151,14 @@ def test_wrong_content_is_rejected_and_not_kept(server, shared_data, cache, monk
 
 def test_a_rejected_download_names_the_url_it_came_from(server, shared_data, cache, monkeypatch):
     prompts = (shared_data / "mmsafeaware" / "prompt.txt").read_bytes()
-    url = server.serve("/other.tar.gz", _tar_gz({f"{TOP}/data/prompt.txt": prompts + b"\n1154\n"}))
+    url = server.serve("/other.tar.gz", tar_gz({f"{TOP}/data/prompt.txt": prompts + b"\n1154\n"}))
     monkeypatch.setenv("MMSAFEAWARE_ARCHIVE_URL", url)
     with pytest.raises(DataUnavailable, match=r"other\.tar\.gz"):
         locate_mmsafeaware()
 
 
 def test_archive_escaping_its_folder_is_refused(server, cache, tmp_path, monkeypatch):
-    url = server.serve("/evil.tar.gz", _tar_gz({f"{TOP}/data/prompt.txt": b"1", "../escaped.txt": b"x"}))
+    url = server.serve("/evil.tar.gz", tar_gz({f"{TOP}/data/prompt.txt": b"1", "../escaped.txt": b"x"}))
     monkeypatch.setenv("MMSAFEAWARE_ARCHIVE_URL", url)
     with pytest.raises(DataUnavailable, match="refused unsafe member"):
         locate_mmsafeaware()

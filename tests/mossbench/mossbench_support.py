@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import io
 import json
 import shutil
-import tarfile
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from vlsbench_task.mossbench.dataset import SETS
@@ -37,35 +31,6 @@ def item_lists_only(shared_data: Path, folder: Path) -> Path:
         (folder / set_folder / "images").mkdir()
         shutil.copyfile(shared_data / "mossbench" / info, folder / info)
     return folder
-
-
-def tar_gz(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
-@contextlib.contextmanager
-def serve_folder(folder: Path):
-    """(base URL, paths requested so far) of an HTTP server on 127.0.0.1 that serves `folder`."""
-    requested: list[str] = []
-
-    class Handler(SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            requested.append(self.path)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", requested
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def write_from_log(folder: Path, responses_by_task: dict[str, list]) -> Path:

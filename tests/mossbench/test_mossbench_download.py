@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from mossbench_support import serve_folder, tar_gz
+from archive_server import serve_folder, tar_gz
 from PIL import Image
 
 from vlsbench_task.base.data import DataUnavailable, locate

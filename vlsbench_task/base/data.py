@@ -8,6 +8,7 @@ points at a local copy.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import socket
@@ -195,6 +196,18 @@ class DataSpec:
     layout: str  # what a local copy holds, for messages: "data.json and imgs/ (or imgs.tar)"
     verify: Callable[[Path], None] | None = None  # raises DataVerificationError on a wrong copy
     size: str = ""  # the download's size, for messages: "2.45 GB"
+
+
+def verify_sha256(path: Path, expected: str, release: str) -> None:
+    """Refuse a file that is missing or not byte-identical to the pinned `release`."""
+    if not path.is_file():
+        raise DataVerificationError(f"{path} is missing: not a copy of {release}")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != expected:
+        raise DataVerificationError(
+            f"{path}: sha256 {digest} differs from the pinned release, {release} ({expected}); "
+            "the data is corrupt or from another commit"
+        )
 
 
 def data_dir_variable(name: str) -> str:

@@ -9,11 +9,10 @@ whose image is missing or unreadable keeps its place with a `data_status` that s
 from __future__ import annotations
 
 import csv
-import hashlib
 from pathlib import Path
 
 from ..base.benchmark import report_unusable
-from ..base.data import DataVerificationError
+from ..base.data import DataVerificationError, verify_sha256
 from ..base.images import check_image
 
 COMMIT = "0861b17b3d67887c06ee3534ec65b3012f9becb7"
@@ -41,14 +40,7 @@ def question_file(folder: Path, subset: str) -> Path:
 def verify(folder: Path) -> None:
     """Refuse a copy whose question lists are not byte-identical to the pinned release."""
     for subset, (_, _, _, expected) in SETS.items():
-        path = question_file(folder, subset)
-        if not path.is_file():
-            raise DataVerificationError(f"{path} is missing: not a FigStep repository copy")
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if digest != expected:
-            raise DataVerificationError(
-                f"{path}: sha256 {digest} differs from commit {COMMIT[:12]} ({expected})"
-            )
+        verify_sha256(question_file(folder, subset), expected, f"FigStep at commit {COMMIT[:12]}")
 
 
 def load(folder: Path, options) -> list[dict]:

@@ -6,13 +6,12 @@ some copies) keeps its place with the status `missing_image` and is reported, ne
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from vlsbench_task.base.benchmark import report_unusable
-from vlsbench_task.base.data import DataVerificationError
+from vlsbench_task.base.data import DataVerificationError, verify_sha256
 from vlsbench_task.base.images import check_image
 from vlsbench_task.mmsafeaware.subsets import label_of
 
@@ -45,15 +44,7 @@ def parse_prompt_file(text: str) -> list[Prompt]:
 
 
 def verify_prompt_file(path: Path) -> None:
-    """Refuse a prompt file that is not byte-identical to the pinned release."""
-    if not path.is_file():
-        raise DataVerificationError(f"{path} is missing: not an MMSafeAware data/ folder")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest != PROMPT_SHA256:
-        raise DataVerificationError(
-            f"{path}: sha256 {digest} differs from the pinned release ({PROMPT_SHA256}); "
-            "the data is corrupt or from another commit"
-        )
+    verify_sha256(path, PROMPT_SHA256, "MMSafeAware's data/ folder at commit 500b595")
 
 
 def find_images(data_dir: Path) -> dict[int, Path]:

@@ -8,12 +8,11 @@ missing or unreadable keeps its place with a `data_status` that says why. Two be
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 from ..base.benchmark import report_unusable
-from ..base.data import DataVerificationError
+from ..base.data import DataVerificationError, verify_sha256
 from ..base.images import check_image
 
 COMMIT = "8d68b0614b39d8990a508e03d99975832f399db2"
@@ -37,14 +36,7 @@ def information_file(folder: Path, subset: str) -> Path:
 def verify(folder: Path) -> None:
     """Refuse a copy whose item lists are not byte-identical to the pinned release."""
     for subset, (_, _, expected) in SETS.items():
-        path = information_file(folder, subset)
-        if not path.is_file():
-            raise DataVerificationError(f"{path} is missing: not a MOSSBench repository copy")
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if digest != expected:
-            raise DataVerificationError(
-                f"{path}: sha256 {digest} differs from commit {COMMIT[:12]} ({expected})"
-            )
+        verify_sha256(information_file(folder, subset), expected, f"MOSSBench at commit {COMMIT[:12]}")
 
 
 def load(folder: Path, options) -> list[dict]:
