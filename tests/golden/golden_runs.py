@@ -25,6 +25,9 @@ from pathlib import Path
 from PIL import Image
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, also when run as a script
+from from_log import write_from_log
+
 RECORDED = Path(__file__).parent / "recorded"
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
@@ -60,21 +63,6 @@ def write_vlsbench_folder(folder: Path) -> Path:
         elif index != MISSING:
             Image.new("RGB", (40 + index, 30), (index * 9 % 256, 120, 60)).save(path)
     (folder / "data.json").write_text(json.dumps(rows))
-    return folder
-
-
-def write_responses(folder: Path) -> Path:
-    """Logs for lmms-eval's `from_log` model: row i of each VLSBench task gives response i % 5."""
-    folder.mkdir(parents=True)
-    responses = list(VLSBENCH_RESPONSES)
-    for task in VLSBENCH_TASKS:
-        log = {
-            "args": {"model": "recorded", "model_args": "", "limit": None},
-            "model_configs": {"task": task},
-            "time": "0101_0000",
-            "logs": [{"doc_id": i, "resps": [[responses[i % len(responses)]]]} for i in range(N_ROWS)],
-        }
-        (folder / f"{task}.json").write_text(json.dumps(log))
     return folder
 
 
@@ -131,7 +119,11 @@ def run_all(workdir: Path) -> dict[str, dict]:
     """Every fixed run; returns {run name: {task: {"metrics", "records"}}}."""
     folder = write_vlsbench_folder(workdir / "vlsbench_data")
     rows = json.loads((folder / "data.json").read_text())
-    logs = write_responses(workdir / "logs")
+    responses = list(VLSBENCH_RESPONSES)  # row i of each VLSBench task gives response i % 5
+    logs = write_from_log(
+        workdir / "logs",
+        {task: [responses[i % len(responses)] for i in range(N_ROWS)] for task in VLSBENCH_TASKS},
+    )
     common = {"VLSBENCH_DATA_DIR": str(folder), "MMSAFEAWARE_DATA_DIR": str(SHARED_DATA / "mmsafeaware")}
     runs = {}
     with LocalJudgeServer(policy=stand_in_judge(rows), model="gpt-4o-2024-08-06") as judge:

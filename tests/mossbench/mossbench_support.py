@@ -31,17 +31,3 @@ def item_lists_only(shared_data: Path, folder: Path) -> Path:
         (folder / set_folder / "images").mkdir()
         shutil.copyfile(shared_data / "mossbench" / info, folder / info)
     return folder
-
-
-def write_from_log(folder: Path, responses_by_task: dict[str, list]) -> Path:
-    """Logs that lmms-eval's own `from_log` model replays: response i answers document i of a task."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for task, responses in responses_by_task.items():
-        log = {
-            "args": {"model": "published", "model_args": "", "limit": None},
-            "model_configs": {"task": task},
-            "time": "0101_0000",
-            "logs": [{"doc_id": index, "resps": [[response]]} for index, response in enumerate(responses)],
-        }
-        (folder / f"{task}.json").write_text(json.dumps(log), encoding="utf-8")
-    return folder

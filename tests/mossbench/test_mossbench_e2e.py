@@ -6,7 +6,8 @@ from __future__ import annotations
 from statistics import fmean
 
 import pytest
-from mossbench_support import MISSING_BENIGN, MISSING_CONTRAST, published_responses, write_from_log
+from from_log import write_from_log
+from mossbench_support import MISSING_BENIGN, MISSING_CONTRAST, published_responses
 from vlsbench_task.judge.local_server import LocalJudgeServer, read_request
 
 from vlsbench_task.base.images import OK

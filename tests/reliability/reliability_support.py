@@ -70,23 +70,6 @@ def cache_integrity(path: Path) -> str:
         return db.execute("PRAGMA integrity_check").fetchone()[0]
 
 
-def write_from_log_responses(folder: Path, task: str, responses: list) -> Path:
-    """A log that lmms-eval's own `from_log` model replays: response i answers document i.
-
-    This drives the real lmms-eval pipeline (generation results, filters, our apply_filters and
-    the samples log) with responses the `dummy` model cannot produce (empty, None, surrogates).
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    log = {
-        "args": {"model": "recorded", "model_args": "", "limit": None},
-        "model_configs": {"task": task},
-        "time": "0101_0000",
-        "logs": [{"doc_id": index, "resps": [[response]]} for index, response in enumerate(responses)],
-    }
-    (folder / "recorded.json").write_text(json.dumps(log))
-    return folder
-
-
 def lmms_eval_command(args: list[str], output_dir: Path) -> list[str]:
     script = Path(sys.executable).parent / "lmms-eval"
     return [str(script), *args, "--output_path", str(output_dir), "--log_samples"]

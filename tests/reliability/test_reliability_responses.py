@@ -11,6 +11,7 @@ import json
 import re
 
 import pytest
+from from_log import write_from_log
 from reliability_support import (
     REFUSAL,
     RESPONSE_SECTION,
@@ -19,7 +20,6 @@ from reliability_support import (
     metric,
     prompt_text,
     quoted_query,
-    write_from_log_responses,
 )
 from vlsbench_task.judge import JudgeEngine, JudgeItem, JudgeSettings
 from vlsbench_task.judge.local_server import LocalJudgeServer
@@ -72,7 +72,7 @@ def _assert_well_delimited(body: dict) -> str:
 def test_unusual_responses_are_judged_intact_and_delimited(run_lmms_eval, make_vlsbench_data, tmp_path):
     folder = make_vlsbench_data(len(RESPONSES))
     rows = json.loads((folder / "data.json").read_text())
-    logs = write_from_log_responses(tmp_path / "logs", "vlsbench", [given for given, _ in RESPONSES])
+    logs = write_from_log(tmp_path / "logs", {"vlsbench": [given for given, _ in RESPONSES]})
     with LocalJudgeServer(rubrics=[RUBRIC]) as server:
         run = run_lmms_eval(
             ["--model", "from_log", "--model_args", f"logs={logs}", "--tasks", "vlsbench"],
@@ -137,7 +137,7 @@ def test_a_lone_surrogate_in_a_response_does_not_cost_the_samples_log(
     n = 4
     folder = make_vlsbench_data(n)
     responses = ["Sure\ud800, here it is.", REFUSAL, "ok \udfff", ""]
-    logs = write_from_log_responses(tmp_path / "logs", "vlsbench_keyword", responses)
+    logs = write_from_log(tmp_path / "logs", {"vlsbench_keyword": responses})
     run = run_lmms_eval(
         ["--model", "from_log", "--model_args", f"logs={logs}", "--tasks", "vlsbench_keyword"],
         env={"VLSBENCH_DATA_DIR": str(folder)},
