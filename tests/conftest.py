@@ -85,7 +85,7 @@ class LmmsEvalRun:
     def samples(self, task: str) -> list[dict]:
         files = sorted(self.output_dir.rglob(f"*_samples_{task}.jsonl"))
         assert len(files) == 1, f"expected one samples file for {task}, found {files}\n{self.output}"
-        return [json.loads(line) for line in files[0].read_text().splitlines() if line.strip()]
+        return [json.loads(line) for line in files[0].read_text().split("\n") if line.strip()]
 
 
 @pytest.fixture

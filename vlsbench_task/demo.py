@@ -117,7 +117,7 @@ def summary(results: dict, results_file: Path, out: Path) -> str:
         )
     samples = sorted(results_file.parent.glob(f"*_samples_{TASKS[0]}.jsonl"))
     if samples:
-        first = json.loads(samples[-1].read_text().splitlines()[0])["n_judged"]
+        first = json.loads(samples[-1].read_text().split("\n")[0])["n_judged"]
         lines.append(f"  why: every answer is the same, and the rules read it so: {first['explanation']}")
     lines += [
         "",

@@ -82,7 +82,7 @@ class TaskRun:
     def samples(self) -> list[dict]:
         if self.samples_file is None:
             return []
-        lines = self.samples_file.read_text(encoding="utf-8").splitlines()
+        lines = self.samples_file.read_text(encoding="utf-8").split("\n")  # not splitlines(): U+2028 is data
         return [json.loads(line) for line in lines if line.strip()]
 
 
