@@ -9,7 +9,8 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="vlsbench-task", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    from . import agreement, demo, rejudge
+    from . import demo, rejudge
+    from .agreement import command as agreement
     from .qualify import command as qualify
     from .reports import compare, report
     from .view import command as view

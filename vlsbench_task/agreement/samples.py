@@ -1,0 +1,185 @@
+"""Verdicts read from two samples files, checked to be of the same items, and the whole agreement report."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from statistics import fmean, stdev
+
+from ..base import registry
+from ..base.benchmark import Benchmark
+from ..base.scoring import VERDICT_METRIC
+from ..rejudge import SamplesError, read_samples
+from ..reports.stats import Z95, Interval
+from .compare import RateDifference, compare
+from .kappa import paired_difference
+
+# --- Samples files ---------------------------------------------------------------------------------
+
+
+def judged_units(samples: Sequence[dict], benchmark: Benchmark) -> dict[str, dict[str, dict]]:
+    """{judgement name: {unit key: verdict record}} of a samples file. A unit is one response judged
+    once: key `doc_id`, or `doc_id#n` for the n-th of several responses; the item's identity
+    fields are part of each record."""
+    units: dict[str, dict[str, dict]] = {name: {} for name in benchmark.judgements}
+    for sample in samples:
+        record = sample.get(VERDICT_METRIC)
+        if not isinstance(record, dict) or "doc_id" not in sample:
+            raise SamplesError(
+                f"sample {sample.get('doc_id')!r} carries no verdict record ({VERDICT_METRIC}): judge the "
+                "file first (vlsbench-task judge), or pass a scored run's samples"
+            )
+        doc_id = sample["doc_id"]
+        if "verdicts" in record:
+            item = {key: value for key, value in record.items() if key not in ("verdicts", "status")}
+            for name, records in record["verdicts"].items():
+                for index, one in enumerate(records):
+                    key = str(doc_id) if len(records) == 1 else f"{doc_id}#{index}"
+                    units.setdefault(name, {})[key] = {**item, **one}
+        else:  # one judgement, or a document no judgement was asked about (a data error)
+            for name in units:
+                units[name][str(doc_id)] = record
+    return units
+
+
+def check_same_items(a: Sequence[dict], b: Sequence[dict], benchmark: Benchmark) -> None:
+    """Samples of the same doc_id must be the same item on both sides (same recorded identity)."""
+    b_by_doc = {sample.get("doc_id"): sample for sample in b}
+    for sample in a:
+        other = b_by_doc.get(sample.get("doc_id"))
+        if other is None:
+            continue
+        mine, theirs = sample.get(VERDICT_METRIC) or {}, other.get(VERDICT_METRIC) or {}
+        differ = [
+            key for key in benchmark.item_fields if key in mine and key in theirs and mine[key] != theirs[key]
+        ]
+        if differ:
+            raise SamplesError(
+                f"doc_id {sample['doc_id']} is not the same item in A and B ({', '.join(differ)} differ): "
+                "compare samples of the same data"
+            )
+
+
+def metric_rates(a: Sequence[dict], b: Sequence[dict], metrics: Sequence[str]) -> list[RateDifference]:
+    """Each per-item task metric (percent per item) averaged under A and under B over the items both
+    scored, with the paired difference B - A."""
+    b_by_doc = {sample["doc_id"]: sample for sample in b}
+    found = []
+    for metric in metrics:
+        values = [
+            (sample[metric], b_by_doc[sample["doc_id"]][metric])
+            for sample in a
+            if sample["doc_id"] in b_by_doc
+            and _number(sample.get(metric))
+            and _number(b_by_doc[sample["doc_id"]].get(metric))
+        ]
+        if values:
+            found.append(_paired_rate(metric, values))
+    return found
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _paired_rate(name: str, values: list[tuple[float, float]]) -> RateDifference:
+    n = len(values)
+    mean_a, mean_b = fmean(v for v, _ in values), fmean(v for _, v in values)
+    if all(v in (0, 100) for pair in values for v in pair):
+        cells = Counter((va == 100, vb == 100) for va, vb in values)
+        interval = paired_difference(
+            cells[True, True], cells[False, True], cells[True, False], cells[False, False]
+        )
+    elif n > 1:  # a per-item value that is not a 0/100 rate: the normal approximation of the mean difference
+        spread = stdev(vb - va for va, vb in values) / math.sqrt(n)
+        interval = Interval(
+            low=mean_b - mean_a - Z95 * spread, high=mean_b - mean_a + Z95 * spread, method="paired-normal"
+        )
+    else:
+        interval = None
+    return RateDifference(name, n, mean_a, mean_b, interval)
+
+
+def task_of(path: Path, given: str | None) -> str:
+    """The task of a samples file: --task, else its name (`vlsbench-task judge` adds `_judged`)."""
+    if given:
+        return given
+    task = registry.task_of_samples_file(path)
+    known = registry.configs()
+    if task not in known and task.endswith("_judged") and task.removesuffix("_judged") in known:
+        return task.removesuffix("_judged")
+    return task
+
+
+def _judge_of(units: Mapping[str, Mapping[str, dict]]) -> str:
+    """The judge that gave most `ok` verdicts of a side, as its records name it."""
+    seen = Counter(
+        f"{record.get('backend')} {record.get('judge_model')}"
+        for records in units.values()
+        for record in records.values()
+        if record.get("status") == "ok"
+    )
+    return seen.most_common(1)[0][0] if seen else "no ok verdict"
+
+
+def _responses_differ(a: Sequence[dict], b: Sequence[dict]) -> int:
+    b_by_doc = {sample["doc_id"]: sample for sample in b}
+    return sum(
+        1
+        for sample in a
+        if sample["doc_id"] in b_by_doc
+        and sample.get("filtered_resps", sample.get("resps"))
+        != b_by_doc[sample["doc_id"]].get("filtered_resps", b_by_doc[sample["doc_id"]].get("resps"))
+    )
+
+
+def agreement_report(
+    path_a: Path, path_b: Path, task_a: str | None = None, task_b: str | None = None
+) -> dict:
+    """Everything `vlsbench-task agreement` reports, as JSON-ready data."""
+    tasks = [task_of(path_a, task_a), task_of(path_b, task_b)]
+    benchmarks = [registry.benchmark_of(task) for task in tasks]
+    for task, benchmark in zip(tasks, benchmarks, strict=True):
+        if benchmark is None or not benchmark.judged:
+            raise SamplesError(f"{task} is not a judged task of vlsbench-task")
+    if benchmarks[0].name != benchmarks[1].name:
+        raise SamplesError(
+            f"A is {benchmarks[0].title} ({tasks[0]}) and B is {benchmarks[1].title} ({tasks[1]}): "
+            "agreement needs judgements of the same items"
+        )
+    benchmark = benchmarks[0]
+    a, b = read_samples(path_a), read_samples(path_b)
+    check_same_items(a, b, benchmark)
+    units_a, units_b = judged_units(a, benchmark), judged_units(b, benchmark)
+    breakdown_fields = tuple(dict.fromkeys(breakdown.field for breakdown in benchmark.breakdowns))
+    recorded = {key for sample in [*a, *b] for key in (sample.get(VERDICT_METRIC) or {})}
+    group_fields = tuple(name for name in breakdown_fields if name in recorded)
+    judgements = {
+        name: compare(units_a.get(name, {}), units_b.get(name, {}), judgement.rubric, group_fields)
+        for name, judgement in benchmark.judgements.items()
+    }
+    config = registry.configs()[tasks[0]]
+    headline = (config.get("metadata") or {}).get("headline")
+    own = [entry["metric"] for entry in config.get("metric_list", []) if entry.get("aggregation") == "mean"]
+    metrics = [name for name in dict.fromkeys([headline, *own]) if name]
+    common = {sample["doc_id"] for sample in a} & {sample["doc_id"] for sample in b}
+    return {
+        "benchmark": benchmark.name,
+        "title": benchmark.title,
+        "a": {"file": str(path_a), "task": tasks[0], "judge": _judge_of(units_a), "samples": len(a)},
+        "b": {"file": str(path_b), "task": tasks[1], "judge": _judge_of(units_b), "samples": len(b)},
+        "items_in_both": len(common),
+        "responses_differ": _responses_differ(a, b),
+        "judgements": {name: agreement.as_dict() for name, agreement in judgements.items()},
+        "headline": headline,
+        "task_metrics": [rate.as_dict() for rate in metric_rates(a, b, metrics)],
+        "intervals": {
+            "kappa": "kappa ± 1.96 large-sample standard errors (Fleiss, Cohen & Everitt 1969)",
+            "agreement_and_rates": "Wilson score interval",
+            "differences": "B - A over the same items: Newcombe (1998) paired score interval (method 10), "
+            "which accounts for the correlation of the two judges; a metric that is not a 0/100 rate "
+            "per item uses the normal approximation of the mean paired difference",
+        },
+    }
