@@ -11,9 +11,9 @@ from vlsbench_task.judge import Rubric, Template
 
 from vlsbench_task import cli
 from vlsbench_task.base.benchmark import Judgement
-from vlsbench_task.qualify import command
-from vlsbench_task.qualify.command import QualifyError, judge_fields, parse_fixed, resolve_rubric
+from vlsbench_task.qualify import rubrics
 from vlsbench_task.qualify.msts import Response
+from vlsbench_task.qualify.rubrics import QualifyError, judge_fields, parse_fixed, resolve_rubric
 from vlsbench_task.vlsbench.benchmark import BENCHMARK, RUBRIC
 
 ITEM = Response(
@@ -82,7 +82,7 @@ def test_rubrics_that_cannot_be_qualified(monkeypatch):
         BENCHMARK,
         judgements={"first": Judgement(refusal_only, dict), "second": Judgement(RUBRIC, dict)},
     )
-    monkeypatch.setattr(command, "benchmark_named", lambda name: two)
+    monkeypatch.setattr(rubrics, "benchmark_named", lambda name: two)
     with pytest.raises(QualifyError, match="several judgements: name one"):
         resolve_rubric("two")
     with pytest.raises(QualifyError, match="no 'unsafe' outcome"):
@@ -98,6 +98,6 @@ def test_a_judge_that_cannot_work_is_named_before_any_data_is_read(monkeypatch, 
     assert "no judge is configured" in capsys.readouterr().err
 
     no_rules = replace(BENCHMARK, judgements={"verdict": Judgement(replace(RUBRIC, offline=None), dict)})
-    monkeypatch.setattr(command, "benchmark_named", lambda name: no_rules)
+    monkeypatch.setattr(rubrics, "benchmark_named", lambda name: no_rules)
     assert cli.main(["qualify", "--reference", "msts", "--judge", "keyword"]) == 2
     assert "has no offline rule" in capsys.readouterr().err
