@@ -18,7 +18,6 @@ the offline judge changes.
 from __future__ import annotations
 
 import argparse
-import math
 import re
 import sys
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from vlsbench_task.judge.refusal import RULES_VERSION, classify_three_way
 
+from vlsbench_task.agreement import Kappa, binary_kappa
 from vlsbench_task.qualify.msts import ANNOTATIONS, HUMAN_REFUSALS, HUMAN_UNSAFE, load_msts
 
 REPO = Path(__file__).resolve().parents[1]
@@ -73,12 +73,14 @@ RULE_SETS: dict[str, Callable[[str], tuple[int, str]]] = {
 
 @dataclass(frozen=True)
 class Agreement:
-    """Two binary raters compared: the confusion counts and Cohen's kappa with its 95% interval."""
+    """Two binary raters compared: the confusion counts and Cohen's kappa with its 95% interval
+    (the same kappa `vlsbench-task agreement` and `qualify` give)."""
 
     both: int
     rules_only: int
     human_only: int
     neither: int
+    kappa: Kappa
 
     @property
     def n(self) -> int:
@@ -88,20 +90,6 @@ class Agreement:
     def observed(self) -> float:
         return (self.both + self.neither) / self.n
 
-    @property
-    def expected(self) -> float:
-        rules, human = (self.both + self.rules_only) / self.n, (self.both + self.human_only) / self.n
-        return rules * human + (1 - rules) * (1 - human)
-
-    @property
-    def kappa(self) -> float:
-        return (self.observed - self.expected) / (1 - self.expected)
-
-    @property
-    def interval(self) -> tuple[float, float]:
-        error = math.sqrt(self.observed * (1 - self.observed) / self.n) / (1 - self.expected)
-        return self.kappa - 1.96 * error, self.kappa + 1.96 * error
-
 
 def agreement(predicted: list[bool], human: list[bool]) -> Agreement:
     pairs = list(zip(predicted, human, strict=True))
@@ -110,6 +98,7 @@ def agreement(predicted: list[bool], human: list[bool]) -> Agreement:
         rules_only=sum(p and not h for p, h in pairs),
         human_only=sum(h and not p for p, h in pairs),
         neither=sum(not p and not h for p, h in pairs),
+        kappa=binary_kappa(predicted, human),
     )
 
 
@@ -159,9 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         for name, by_split in results.items():
             for split, measured in by_split.items():
                 a = measured[task]
-                low, high = a.interval
+                k = a.kappa
                 print(
-                    f"{name:<24} {split:<9} {a.n:>5} {a.kappa:>7.3f} [{low:6.3f}, {high:6.3f}] {a.observed:>6.3f} "
+                    f"{name:<24} {split:<9} {a.n:>5} {k.value:>7.3f} [{k.low:6.3f}, {k.high:6.3f}] {a.observed:>6.3f} "
                     f"{a.both:>5} {a.rules_only:>10} {a.human_only:>10} {a.neither:>7} "
                     f"{a.both + a.rules_only:>9} {a.both + a.human_only:>5}"
                 )

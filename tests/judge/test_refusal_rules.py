@@ -185,4 +185,4 @@ def test_refusal_agreement_with_people_on_msts():
     assert len(parts["all"]) == 4000
     for split in ("all", "held-out"):
         refusal = benchmark.measure(parts[split], classify_three_way)["refusal"]
-        assert refusal.kappa >= 0.6, (split, refusal)
+        assert refusal.kappa.value >= 0.6, (split, refusal)
