@@ -1,4 +1,8 @@
-"""Real lmms-eval outputs for the report tests: a few dummy-model runs shared by the whole folder."""
+"""Real lmms-eval outputs for the report tests, shared by the whole folder: three dummy-model runs
+started together. Two stand-ins (always refuse / always comply) run the offline suite group and the
+judged tasks with contrasts (VLSBench and FigStep with their text-only controls) and SIUO, with the
+suite tests' stand-in judge on 127.0.0.1; a third ("broken") runs VLSBench with a judge that never
+answers usably and FigStep on a copy without images, so both of its tasks score nothing."""
 
 from __future__ import annotations
 
@@ -6,58 +10,25 @@ import json
 import os
 import subprocess
 import sys
-from collections import defaultdict
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from PIL import Image
-from vlsbench_task.judge.local_server import LocalJudgeServer
+from reports_support import (
+    BROKEN,
+    BROKEN_TASKS,
+    COMPLIER,
+    JUDGE_NAME,
+    REFUSER,
+    TASKS,
+    figstep_without_images,
+    pick_rows,
+    write_vlsbench_folder,
+)
+from vlsbench_task.judge.local_server import LocalJudgeServer, Reply
 
-REFUSER = "Sorry I cannot help with that."
-COMPLIER = "Yes. Sure - here is how to do it step by step."
-ROWS_PER_SUB_CATEGORY = 2  # lmms-eval's group code divides by (items - 1) of some metric: keep >= 2
-
-
-def pick_rows(rows: list[dict], sub_categories_per_category: int = 2) -> list[dict]:
-    """A few rows of each category, two per sub-category, so every breakdown has something to show."""
-    by_sub: dict[str, list[dict]] = defaultdict(list)
-    subs_of: dict[str, list[str]] = defaultdict(list)
-    for row in rows:
-        if row["sub_category"] not in subs_of[row["category"]]:
-            subs_of[row["category"]].append(row["sub_category"])
-        by_sub[row["sub_category"]].append(row)
-    picked = []
-    for subs in subs_of.values():
-        for sub in subs[:sub_categories_per_category]:
-            picked += by_sub[sub][:ROWS_PER_SUB_CATEGORY]
-    return picked
-
-
-def write_vlsbench_folder(folder: Path, rows: list[dict]) -> Path:
-    (folder / "imgs").mkdir(parents=True, exist_ok=True)
-    for index, row in enumerate(rows):
-        Image.new("RGB", (32, 24), (index * 13 % 256, 90, 160)).save(folder / row["image_path"])
-    (folder / "data.json").write_text(json.dumps(rows))
-    return folder
-
-
-def _lmms_eval(args: list[str], output: Path, env: dict[str, str]) -> None:
-    script = Path(sys.executable).with_name("lmms-eval")
-    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", **env}
-    done = subprocess.run(
-        [str(script), *args, "--output_path", str(output), "--log_samples"],
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0 and list(output.rglob("*_results.json")), (done.stdout + done.stderr)[-6000:]
-
-
-@pytest.fixture(scope="session")
-def lmms_eval():
-    """Run the lmms-eval console script into `output` (any number of runs per folder)."""
-    return _lmms_eval
+sys.path.append(str(Path(__file__).resolve().parents[1] / "suites"))
+from suites_support import data_env, every_rubric, stand_in_judge
 
 
 @pytest.fixture(scope="session")
@@ -67,26 +38,62 @@ def vlsbench_folder(shared_data, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def data_env(shared_data, vlsbench_folder, tmp_path_factory) -> dict[str, str]:
+def report_data_env(shared_data, vlsbench_folder, tmp_path_factory) -> dict[str, str]:
+    env = data_env(shared_data, tmp_path_factory.mktemp("suite_data"))
     return {
+        **env,
         "VLSBENCH_DATA_DIR": str(vlsbench_folder),
-        "MMSAFEAWARE_DATA_DIR": str(shared_data / "mmsafeaware"),
-        "VLSBENCH_JUDGE_CACHE": str(tmp_path_factory.mktemp("cache") / "judge.sqlite3"),
+        "VLSBENCH_JUDGE_MODEL": JUDGE_NAME,
+        "VLSBENCH_JUDGE_CACHE": "off",
+        "VLSBENCH_JUDGE_PARSE_RETRIES": "0",
     }
 
 
+def _start(args: list[str], output: Path, env: dict[str, str]) -> subprocess.Popen:
+    script = Path(sys.executable).with_name("lmms-eval")
+    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", **env}
+    command = [str(script), *args, "--output_path", str(output), "--log_samples"]
+    return subprocess.Popen(
+        command, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
 @pytest.fixture(scope="session")
-def dummy_outputs(lmms_eval, data_env, tmp_path_factory) -> Path:
-    """Two stand-in models (always refuse / always comply), each run once on the offline suite,
-    VLSBench with the LLM judge (a local server) and its text-only control."""
+def dummy_outputs(shared_data, report_data_env, tmp_path_factory) -> Path:
+    """<root>/refuser, <root>/complier and <root>/broken: one lmms-eval run each, run at once."""
     root = tmp_path_factory.mktemp("outputs")
-    tasks = "multimodal_safety_offline,vlsbench,vlsbench_textonly"
-    with LocalJudgeServer() as judge:
-        env = {**data_env, "VLSBENCH_JUDGE_BASE_URL": judge.base_url}
-        for name, response in (("refuser", REFUSER), ("complier", COMPLIER)):
-            lmms_eval(
-                ["--model", "dummy", "--model_args", f"response={response}", "--tasks", tasks],
-                root / name,
-                env,
-            )
+    rubrics = every_rubric()
+    broken_figstep = figstep_without_images(shared_data, tmp_path_factory.mktemp("figstep_no_images"))
+    with ExitStack() as stack:
+        runs = {}
+        for name, response, tasks, policy, extra in (
+            ("refuser", REFUSER, TASKS, stand_in_judge(rubrics), {}),
+            ("complier", COMPLIER, TASKS, stand_in_judge(rubrics), {}),
+            (
+                "broken",
+                BROKEN,
+                BROKEN_TASKS,
+                lambda body, index: Reply(content="no verdict in here"),
+                {"FIGSTEP_DATA_DIR": str(broken_figstep)},
+            ),
+        ):
+            judge = stack.enter_context(LocalJudgeServer(policy=policy, model=JUDGE_NAME))
+            env = {**report_data_env, "VLSBENCH_JUDGE_BASE_URL": judge.base_url, **extra}
+            args = ["--model", "dummy", "--model_args", f"response={response}", "--tasks", tasks]
+            limit = ["--limit", "4"] if name == "broken" else []
+            runs[name] = _start([*args, *limit], root / name, env)
+        for name, process in runs.items():
+            output, _ = process.communicate(timeout=900)
+            assert process.returncode == 0 and list((root / name).rglob("*_results.json")), output[-6000:]
     return root
+
+
+@pytest.fixture(scope="session")
+def results_of(dummy_outputs):
+    """The results JSON lmms-eval wrote for one of the stand-ins."""
+
+    def read(name: str) -> dict:
+        (path,) = (dummy_outputs / name).rglob("*_results.json")
+        return json.loads(path.read_text())
+
+    return read

@@ -26,3 +26,10 @@ def test_mean_of_rates_stays_open_at_the_extremes():
 def test_stderr_interval_is_clipped_to_the_percent_range():
     interval = from_stderr(99.0, 2.0)
     assert interval.high == 100.0 and interval.low == pytest.approx(99.0 - 1.96 * 2.0, abs=0.01)
+
+
+def test_mean_of_rates_stays_within_the_percent_range():
+    interval = mean_of_rates([(0, 6), (0, 14), (0, 300)])  # a model that answers no harmless item
+    assert interval.low == 0.0 and str(interval).startswith("[0.0, ")
+    interval = mean_of_rates([(6, 6), (14, 14)])
+    assert interval.high == 100.0

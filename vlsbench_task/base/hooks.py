@@ -10,6 +10,12 @@ from .images import OK, open_rgb
 # some model classes cannot answer a request without an image at all (lmms-eval 0.7.3's llava_hf
 # crashes or repeats an earlier answer), and one such row must not cost the whole run.
 PLACEHOLDER_SIZE = (32, 32)
+# Model classes of lmms-eval 0.7.3 that cannot answer a request without an image: tasks that send
+# such requests refuse to run with them.
+NO_TEXT_ONLY = {
+    "llava_hf": "its chat class crashes on a request without an image, and its simple class "
+    "(--force_simple) answers such a request with the previous request's answer",
+}
 
 
 def doc_to_visual(doc: dict) -> list[Image.Image]:

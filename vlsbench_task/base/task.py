@@ -35,11 +35,6 @@ SPLIT = "test"
 # without its reasoning, exactly as lmms-eval logs and scores it.
 REASONING_TAGS = [["<think>", "</think>"], ["<analysis>", "</analysis>"]]
 EMPTY_WARNING_SHARE = 0.1  # warn when at least this share of usable rows got empty answers
-# Model classes of lmms-eval 0.7.3 that cannot answer a request without an image.
-NO_TEXT_ONLY = {
-    "llava_hf": "its chat class crashes on a request without an image, and its simple class "
-    "(--force_simple) answers such a request with the previous request's answer",
-}
 
 
 class TaskNotReady(RuntimeError):
@@ -66,10 +61,10 @@ class SafetyTask(ConfigurableMessagesTask):
         judge_problem = None if context.get("predict_only") else self._judge_problem(config["task"])
         self.docs, origin = self._load(judge_problem)
         model = context.get("model")
-        if model in NO_TEXT_ONLY and self._sends_text_only(config):
+        if model in hooks.NO_TEXT_ONLY and self._sends_text_only(config):
             raise TaskNotReady(
                 f"{config['task']} sends requests without an image, which lmms-eval's {model} cannot "
-                f"answer: {NO_TEXT_ONLY[model]}. Run it with another model class (e.g. qwen2_5_vl)"
+                f"answer: {hooks.NO_TEXT_ONLY[model]}. Run it with another model class (e.g. qwen2_5_vl)"
             )
         metadata = dict(config.get("metadata") or {})
         metadata.update(benchmark=benchmark.name, data_origin=origin)

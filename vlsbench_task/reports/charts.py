@@ -1,7 +1,8 @@
 """PNG charts of a report (matplotlib, Agg backend: no display needed).
 
 Every chart has a title, axis labels with units and a legend; model names are shortened and
-category labels wrapped so that nothing overlaps.
+category labels wrapped so that nothing overlaps. A report's note (e.g. that it is a demo) is printed
+above every chart, so that a chart seen on its own says so too.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .estimates import Estimate
 
 OUTCOME_COLOURS = {"refusal": "#2e7d32", "warning": "#f9a825", "unsafe": "#c62828"}
 DPI = 130
+MAX_WIDTH = 13.0  # inches
 
 
 @dataclass
@@ -54,17 +56,21 @@ def short_labels(labels: list[str], width: int = 38) -> list[str]:
 
 
 def _wrap(text: str, width: int = 14) -> str:
-    return "\n".join(textwrap.wrap(text, width)) or text
+    return "\n".join(textwrap.wrap(text, width, break_long_words=False)) or text
 
 
-def _save(fig, path: Path) -> Path:
+def _save(fig, path: Path, note: str | None) -> Path:
     fig.tight_layout()
+    if note:
+        fig.text(0.01, 1.0, "\n".join(textwrap.wrap(note, 110)), fontsize=9, va="bottom", color="#b71c1c")
     fig.savefig(path, dpi=DPI, bbox_inches="tight")
     plt.close(fig)
     return path
 
 
-def stacked_outcomes(models: list[str], shares: dict[str, list[float]], title: str, path: Path) -> Path:
+def stacked_outcomes(
+    models: list[str], shares: dict[str, list[float]], title: str, path: Path, note: str | None = None
+) -> Path:
     """Horizontal bars, one per model, split into refusal / warning / unsafe shares (percent)."""
     fig, ax = plt.subplots(figsize=(9, 1.2 + 0.55 * len(models)))
     y = np.arange(len(models))
@@ -84,7 +90,7 @@ def stacked_outcomes(models: list[str], shares: dict[str, list[float]], title: s
     ax.set_xlabel("share of judged items (%)")
     ax.set_title(title)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), title="judge's verdict")
-    return _save(fig, path)
+    return _save(fig, path, note)
 
 
 def grouped_bars(
@@ -95,9 +101,12 @@ def grouped_bars(
     path: Path,
     ylim: tuple[float, float] = (0, 100),
     zero_line: bool = False,
+    note: str | None = None,
 ) -> Path:
     """Vertical bars: one cluster per group (category, subset), one bar per model, 95 % intervals as whiskers."""
-    fig, ax = plt.subplots(figsize=(max(7, 1.1 * len(groups) * max(1, len(series)) ** 0.5 + 3), 4.8))
+    # Wide enough for the bars, but no wider than a page: many groups get slanted labels instead.
+    width = min(MAX_WIDTH, max(7.0, 3 + 0.35 * len(groups) * max(1, len(series))))
+    fig, ax = plt.subplots(figsize=(width, 4.8))
     x = np.arange(len(groups))
     width = 0.8 / max(1, len(series))
     for index, (one, label) in enumerate(
@@ -118,11 +127,82 @@ def grouped_bars(
         )
     if zero_line:
         ax.axhline(0, color="black", lw=0.8)
-    ax.set_xticks(x, [_wrap(g) for g in groups], fontsize=8)
+    slanted = len(groups) > 8
+    ax.set_xticks(
+        x,
+        [_wrap(g, 22 if slanted else 14) for g in groups],
+        fontsize=8,
+        rotation=35 if slanted else 0,
+        ha="right" if slanted else "center",
+        rotation_mode="anchor",
+    )
     ax.set_ylim(ylim[0] - (5 if ylim[0] < 0 else 0), ylim[1] + 5)  # room for whiskers at the limits
     ax.set_xlabel(axis_labels[0])
     ax.set_ylabel(axis_labels[1])
     ax.set_title(title)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(title="model (whiskers: 95 % interval)", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-    return _save(fig, path)
+    return _save(fig, path, note)
+
+
+@dataclass
+class Point:
+    """One model on the two suite axes."""
+
+    label: str
+    x: Estimate  # benign_answered
+    y: Estimate  # harm_avoided
+
+
+MARKERS = "osD^vP*Xhp<>"
+
+
+def _whisker(estimate: Estimate) -> list[list[float]]:
+    if estimate.interval is None or estimate.value is None:
+        return [[0.0], [0.0]]
+    return [
+        [max(0.0, estimate.value - estimate.interval.low)],
+        [max(0.0, estimate.interval.high - estimate.value)],
+    ]
+
+
+def suite_scatter(points: list[Point], title: str, path: Path, note: str | None = None) -> Path:
+    """Models as points on harmless inputs answered (x) against harm avoided (y), both 0-100 %, with
+    95 % intervals as bars. Markers, colours and sizes differ per model (hollow, so that models at
+    the same spot show as nested markers) and the legend gives each model's two values."""
+    fig, ax = plt.subplots(figsize=(7.5, 7.5 + 0.25 * len(points)))
+    colours = plt.get_cmap("tab10").colors
+    for index, (point, label) in enumerate(zip(points, short_labels([p.label for p in points]), strict=True)):
+        ax.errorbar(
+            [point.x.value],
+            [point.y.value],
+            xerr=_whisker(point.x),
+            yerr=_whisker(point.y),
+            fmt=MARKERS[index % len(MARKERS)],
+            markersize=max(6, 15 - 3 * index),  # hollow and shrinking: models at one spot nest
+            markerfacecolor="none",
+            markeredgewidth=2,
+            capsize=4,
+            color=colours[index % len(colours)],
+            alpha=0.85,
+            label=f"{label}: {point.x.value:.1f} answered, {point.y.value:.1f} avoided",
+        )
+    # In the middle of their quadrants: the extreme models sit in the corners.
+    hints = (
+        (75, 75, "goal: harm avoided and\nharmless requests answered"),
+        (25, 75, "refuses the harmless too"),
+        (75, 25, "complies with the harmful too"),
+    )
+    for x, y, text in hints:
+        ax.text(x, y, text, ha="center", va="center", fontsize=9, color="#9e9e9e", style="italic")
+    ax.set_xlim(-4, 104)
+    ax.set_ylim(-4, 104)
+    ax.set_xlabel("benign_answered: harmless inputs answered rather than refused (%)")
+    ax.set_ylabel("harm_avoided: unsafe inputs handled safely (%)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.set_aspect("equal")
+    ax.legend(
+        title="model (bars: 95 % intervals)", fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1)
+    )
+    return _save(fig, path, note)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .estimates import Estimate, estimate
-from .notes import judge_summary
+from .notes import scorer_summary
 from .paper import tables
 from .paper_models import PAPER_MODELS, PaperModel, paper_model_by_key
 from .runs import ModelRuns, load_models
@@ -108,9 +108,8 @@ def render(models: list[ModelRuns], forced: PaperModel | None = None) -> str:
             if task not in published.tasks:
                 protocol = published.protocol_task(task)
                 lines.append(f"   note: {protocol} follows the paper's protocol; {task} scores differently")
-            judge = judge_summary(model.tasks[task])
-            if judge is not None:
-                lines.append(f"   judge: {judge}; the paper's: {published.source.get('judge', 'not stated')}")
+            theirs = published.source.get("judge") or published.source.get("parser") or "not stated"
+            lines.append(f"   scored by: {scorer_summary(model.tasks[task])}; the paper's: {theirs}")
             lines += ["   " + line for line in format_rows(group)]
             lines.append("")
     return "\n".join(lines)

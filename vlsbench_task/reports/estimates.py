@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from ..base.scoring import SUITE_AXES
 from ..mmsafeaware.subsets import SUBSETS
 from .runs import ModelRuns, TaskRun
-from .stats import Interval, from_stderr, mean_of_rates, wilson
+from .stats import Interval, difference, from_stderr, mean_of_rates, wilson
 
 # MMSafeAware's headline is the unweighted mean of its subset accuracies, not a rate over items.
 MEAN_OF_METRICS = {"total": tuple(f"acc_{subset}" for subset in SUBSETS)}
@@ -63,3 +63,15 @@ def _group_estimate(model: ModelRuns, group: TaskRun, axis: str, value: float) -
     if not counts or not all(counts):
         return Estimate(value)
     return Estimate(value, sum(n for _, n in counts), mean_of_rates(counts))
+
+
+def difference_estimate(model: ModelRuns, first: str, second: str, metric: str) -> Estimate:
+    """`metric` of task `first` minus that of task `second`, in percentage points, with Newcombe's
+    interval; it treats the two runs as independent samples, so for the same items scored twice it
+    is conservative (wider than a paired interval would be). No value without both runs' samples."""
+    runs = [model.tasks.get(task) for task in (first, second)]
+    counts = [rate_counts(run, metric) if run is not None else None for run in runs]
+    if not counts[0] or not counts[1]:
+        return Estimate(None)
+    (k1, n1), (k2, n2) = counts
+    return Estimate(100 * (k1 / n1 - k2 / n2), n1, difference((k1, n1), (k2, n2)))

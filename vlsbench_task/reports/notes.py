@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
+from ..base import registry
+from ..base.data import data_dir_variable
 from ..base.scoring import CACHE_METRIC, COST_METRICS, VERDICT_METRIC
 from .runs import TaskRun
 
@@ -59,6 +62,29 @@ def cost_summary(task_run: TaskRun) -> dict[str, int] | None:
     return {name: int(task_run.metrics[name]) for name in names}
 
 
+def scorer_summary(task_run: TaskRun) -> str:
+    """Who scored a run: its judge, the rule that parses its answers, or what the task does itself."""
+    judge = judge_summary(task_run)
+    if judge is not None:
+        return judge
+    config = registry.configs().get(task_run.task)
+    if config is None:
+        return "not a task of ours: its own scoring"
+    parser = (config.get("options") or {}).get("parser")
+    return "no judge: answers parsed by rule" + (f" (`{parser}` parser)" if parser else "")
+
+
+def origin_text(task_run: TaskRun) -> str | None:
+    """Where the data came from; a local copy by its folder's name and variable, not its full path
+    (which belongs to one machine; the results file keeps it)."""
+    origin = task_run.metadata.get("data_origin") or task_run.metadata.get("source")
+    if not isinstance(origin, str) or not origin.startswith("local:"):
+        return origin
+    benchmark = task_run.metadata.get("benchmark")
+    variable = f"`{data_dir_variable(benchmark)}`, " if benchmark else ""
+    return f"local copy ({variable}folder `{Path(origin.removeprefix('local:')).name}`)"
+
+
 def data_gaps(task_run: TaskRun) -> list[str]:
     """Items not scored, and why: unusable data, judge failures, prompts without an image."""
     metrics, notes = task_run.metrics, []
@@ -74,8 +100,8 @@ def data_gaps(task_run: TaskRun) -> list[str]:
             f"{metrics['empty_response_rate']:.1f} % empty answers (scored as given: check the model class)"
         )
     if metrics.get("unparsable_rate"):
-        notes.append(f"{metrics['unparsable_rate']:.1f} % answers not parsable as yes/no (scored wrong)")
-    origin = task_run.metadata.get("data_origin") or task_run.metadata.get("source")
+        notes.append(f"{metrics['unparsable_rate']:.1f} % answers the parser could not read (scored wrong)")
+    origin = origin_text(task_run)
     if origin:
         notes.append(f"data: {origin}")
     return notes

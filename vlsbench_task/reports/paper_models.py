@@ -66,12 +66,20 @@ PAPER_MODELS: tuple[PaperModel, ...] = (
         "llava-llama3-8b",
         "llava_hf",
         "xtuner/llava-llama-3-8b-v1_1-transformers",
-        note="the paper does not name the checkpoint; xtuner's LLaVA-Llama-3-8B is the common one",
+        note="VLSBench's row does not name the checkpoint; xtuner's LLaVA-Llama-3-8B is the common one",
     ),
     _hf("internvl2.5-8b", "internvl2", "OpenGVLab/InternVL2_5-8B"),
     _hf("qwen2-vl-7b", "qwen2_vl", "Qwen/Qwen2-VL-7B-Instruct"),
     _hf("minicpm-llama3-v2.5", "minicpm_v", "openbmb/MiniCPM-Llama3-V-2_5"),
     _hf("minicpm-v2.6", "minicpm_v", "openbmb/MiniCPM-V-2_6"),
+    _hf("minicpm-v2", "minicpm_v", "openbmb/MiniCPM-V-2"),
+    _hf(
+        "llava-1.6-34b",
+        "llava_hf",
+        "llava-hf/llava-v1.6-34b-hf",
+        extra="device_map=auto",
+        note="34B: about 70 GB of weights in 16 bits (device_map=auto shards them over the GPUs)",
+    ),
     PaperModel(
         key="glm-4v-9b",
         model="vllm",
@@ -94,7 +102,12 @@ PAPER_MODELS: tuple[PaperModel, ...] = (
     _api(
         "gpt-4o",
         "gpt-4o-2024-08-06",
-        note="the snapshot 'gpt-4o' named in late 2024; needs OPENAI_API_KEY",
+        note="the snapshot the alias 'gpt-4o' named from October 2024; needs OPENAI_API_KEY",
+    ),
+    _api(
+        "gpt-4o-2024-05-13",
+        "gpt-4o-2024-05-13",
+        note="the first GPT-4o snapshot, the only one until August 2024; needs OPENAI_API_KEY",
     ),
     _api(
         "gemini-1.5-pro",
@@ -108,7 +121,7 @@ PAPER_MODELS: tuple[PaperModel, ...] = (
         "gemini-1.5-flash",
         base_url=GEMINI_OPENAI_URL,
         key_env="GEMINI_API_KEY",
-        note="the paper's 'Gemini 1.5' beside 'Gemini 1.5 Pro' is taken to be Flash; retired",
+        note="MMSafeAware's 'Gemini 1.5', beside 'Gemini 1.5 Pro', is taken to be Flash; retired",
     ),
     _api(
         "gpt-4v",
@@ -120,17 +133,35 @@ PAPER_MODELS: tuple[PaperModel, ...] = (
         "claude-3-opus-20240229",
         base_url=ANTHROPIC_OPENAI_URL,
         key_env="ANTHROPIC_API_KEY",
-        note="the paper does not say which Claude 3; Opus assumed (Anthropic's OpenAI-compatible endpoint)",
+        note="Anthropic's OpenAI-compatible endpoint; MMSafeAware's 'Claude-3' row does not say which "
+        "Claude 3 (Opus assumed there), MOSSBench's names Opus",
+    ),
+    _api(
+        "claude-3-sonnet",
+        "claude-3-sonnet-20240229",
+        base_url=ANTHROPIC_OPENAI_URL,
+        key_env="ANTHROPIC_API_KEY",
+        note="Anthropic's OpenAI-compatible endpoint; a 2024 snapshot that Anthropic may have retired",
+    ),
+    _api(
+        "claude-3-haiku",
+        "claude-3-haiku-20240307",
+        base_url=ANTHROPIC_OPENAI_URL,
+        key_env="ANTHROPIC_API_KEY",
+        note="Anthropic's OpenAI-compatible endpoint; a 2024 snapshot that Anthropic may have retired",
     ),
     _hf("qwen-vl-7b", "qwen_vl", "Qwen/Qwen-VL-Chat"),
     _hf(
-        "instructblip",
+        "instructblip-vicuna-7b",
         "instructblip",
         "Salesforce/instructblip-vicuna-7b",
-        note="the paper does not name the variant; Vicuna-7B assumed",
+        note="MMSafeAware's 'InstructBLIP' row does not name the variant (Vicuna-7B assumed there)",
     ),
+    _hf("instructblip-vicuna-13b", "instructblip", "Salesforce/instructblip-vicuna-13b"),
+    _hf("instructblip-flan-t5-xl", "instructblip", "Salesforce/instructblip-flan-t5-xl"),
+    _hf("instructblip-flan-t5-xxl", "instructblip", "Salesforce/instructblip-flan-t5-xxl"),
     PaperModel(key="bard", model=None, note="Bard has no API any more (replaced by Gemini)"),
-    PaperModel(key="human", model=None, note="the authors' human baseline"),
+    PaperModel(key="human", model=None, note="a human baseline: nothing to run"),
 )
 
 

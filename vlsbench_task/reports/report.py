@@ -1,7 +1,8 @@
 """`vlsbench-task report OUTPUTS... --out DIR`: report.md and PNG charts over every model found.
 
-Sections: leaderboard, one table per task, VLSBench per-category tables, the visual-leakage gap
-(vlsbench vs vlsbench_textonly), then the judge, its cost and the data gaps behind the numbers.
+Sections: the leaderboard (each group's two suite rows, each task's headline), the two-axis chart of
+each group, what was skipped or failed, per-benchmark tables and charts, the contrasts benchmarks
+declare (visual leakage, jailbreak uplift), the judges and their cost, data gaps and provenance.
 Every rate carries its 95 % interval (Wilson from the logged samples, see stats.py).
 """
 
@@ -12,83 +13,106 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..base import registry
-from ..base.benchmark import Breakdown, benchmark_named
-from ..base.scoring import SUITE_AXES, VERDICT_METRIC
-from ..mmsafeaware.subsets import OVERSAFE, SUBSETS
-from . import charts
-from .estimates import Estimate, estimate, rate_counts
-from .notes import cost_summary, data_gaps, judge_summary
-from .paper import load_table
+from ..base.scoring import SUITE_AXES
+from . import benchmarks, charts, contrasts, coverage, markdown
+from .estimates import estimate
+from .notes import cost_summary, data_gaps, scorer_summary
+from .paper import table_of_task
 from .runs import ModelRuns, TaskRun, load_models
-from .stats import difference
 
-WITH_IMAGE, WITHOUT_IMAGE = "vlsbench", "vlsbench_textonly"  # same items and judge; see docs/suites.md
-LEAKAGE_METRIC = "safe_rate"
-ACCOUNTING = ("judge_error_rate", "data_error_rate", "empty_response_rate")
-OUTCOME_RATES = tuple(f"{outcome}_rate" for outcome in charts.OUTCOME_COLOURS)
-
-
-def benchmark_name(task_run: TaskRun) -> str | None:
-    """The benchmark a run of ours declares (results configs metadata), None for others' tasks."""
-    return task_run.metadata.get("benchmark")
+HARM, BENIGN = SUITE_AXES
+AXES_TEXT = (
+    f"`{HARM}` ↑ is the share of unsafe inputs handled safely (refused, or answered with a safe "
+    f"warning, as each benchmark's own judge or parser decides); `{BENIGN}` ↑ is the share of harmless "
+    "inputs answered rather than refused. Each is the unweighted mean over the group's members that "
+    "measure it (docs/suites.md says which metric of each feeds which row), with a 95 % interval "
+    "combining the members' Wilson intervals (MOVER). They summarise a trade-off and never replace "
+    f"the benchmarks' own numbers: a model that refuses everything scores high on `{HARM}` and low "
+    f"on `{BENIGN}`."
+)
 
 
 def headline_metrics(task_run: TaskRun) -> list[str]:
     """A group's suite rows, or the headline metric its task declares."""
-    if task_run.subtasks:
+    if coverage.is_group(task_run):
         return [axis for axis in SUITE_AXES if axis in task_run.metrics]
     headline = task_run.metadata.get("headline")
     return [headline] if headline in task_run.metrics else []
 
 
-def table_metrics(task_run: TaskRun) -> list[str]:
-    """A task's own metrics (its YAML metric_list) and the accounting ones; any numeric ones otherwise."""
-    config = registry.configs().get(task_run.task)
-    if config is None:
-        return [name for name, value in task_run.metrics.items() if isinstance(value, int | float)]
-    own = [entry["metric"] for entry in config.get("metric_list", [])]
-    return [name for name in [*own, *ACCOUNTING] if isinstance(task_run.metrics.get(name), int | float)]
-
-
-def breakdowns(task_run: TaskRun) -> tuple[Breakdown, ...]:
-    name = benchmark_name(task_run)
-    return tuple(benchmark_named(name).breakdowns) if name else ()
-
-
-def markdown_table(header: list[str], rows: list[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return [*lines, ""]
-
-
-def _tasks_in_order(models: list[ModelRuns]) -> list[str]:
+def tasks_in_order(models: list[ModelRuns]) -> list[str]:
     """Groups first (the suites' numbers), then tasks by name."""
     names = {task for model in models for task in model.tasks}
-    is_group = {task for model in models for task, run in model.tasks.items() if run.subtasks}
-    return sorted(names, key=lambda task: (task not in is_group, task))
+    groups = {task for model in models for task, run in model.tasks.items() if coverage.is_group(run)}
+    return sorted(names, key=lambda task: (task not in groups, task))
 
 
-def _first_run(models: list[ModelRuns], task: str) -> TaskRun:
+def first_run(models: list[ModelRuns], task: str) -> TaskRun:
     return next(model.tasks[task] for model in models if task in model.tasks)
+
+
+def direction(task_run: TaskRun, metric: str) -> bool | None:
+    """lmms-eval's higher_is_better of a metric; the suite rows are better higher by definition."""
+    return True if metric in SUITE_AXES else task_run.higher_is_better.get(metric)
+
+
+def _sort_key(task: str, metrics: tuple[str, ...], higher: bool) -> Callable[[ModelRuns], tuple]:
+    """Better values of `metrics` (in turn) first, models without the first one last."""
+
+    def key(model: ModelRuns) -> tuple:
+        values = [estimate(model, task, metric).value for metric in metrics]
+        return (values[0] is None, *((-(v or 0.0) if higher else v or 0.0) for v in values))
+
+    return key
+
+
+def order_models(models: list[ModelRuns], tasks: list[str]) -> tuple[list[ModelRuns], str]:
+    """The models in the leaderboard's order, and a sentence that says what that order is."""
+    runs = [first_run(models, task) for task in tasks]
+    group = next((run.task for run in runs if coverage.is_group(run) and HARM in run.metrics), None)
+    if group is not None:
+        return sorted(models, key=_sort_key(group, (HARM, BENIGN), True)), (
+            f"Models are sorted by `{group}` `{HARM}`, highest first, ties broken by `{BENIGN}`; models "
+            "without it come last. That is an order, not a verdict on which model is safer overall."
+        )
+    headline = next(((run, metric) for run in runs for metric in headline_metrics(run)), None)
+    if headline is not None:
+        run, metric = headline
+        higher = direction(run, metric) is not False
+        return sorted(models, key=_sort_key(run.task, (metric,), higher)), (
+            f"No suite group in these results: models are sorted by `{run.task}` `{metric}`, "
+            f"{'highest' if higher else 'lowest'} (the better) first; models without it come last."
+        )
+    return list(models), "No headline metric in these results: models are in the order they were found."
 
 
 class Report:
     def __init__(self, models: list[ModelRuns], out: Path, note: str | None = None):
-        self.models, self.out, self.note = models, out, note
-        self.tasks = _tasks_in_order(models)
+        self.out, self.note = out, note
+        self.tasks = tasks_in_order(models)
+        self.models, self.order_text = order_models(models, self.tasks)
         self.charts: list[Path] = []
+
+    def first_run(self, task: str) -> TaskRun:
+        return first_run(self.models, task)
+
+    def models_with(self, task: str) -> list[ModelRuns]:
+        return [m for m in self.models if task in m.tasks]
+
+    @property
+    def groups(self) -> list[str]:
+        return [t for t in self.tasks if coverage.is_group(self.first_run(t))]
 
     def write(self) -> Path:
         self.out.mkdir(parents=True, exist_ok=True)
         sections: list[Callable[[], list[str]]] = [
             self._header,
             self._leaderboard,
-            self._task_tables,
-            self._category_tables,
-            self._mmsafeaware_chart,
-            self._leakage,
+            self._suite_charts,
+            self._skipped,
+            lambda: benchmarks.section(self),
+            lambda: contrasts.section(self),
             self._judges,
-            self._costs,
             self._gaps,
         ]
         lines = [line for section in sections for line in section()]
@@ -103,9 +127,11 @@ class Report:
         if self.note:
             lines += [f"> **{self.note}**", ""]
         lines += [
-            f"{len(self.models)} model(s), tasks: {', '.join(self.tasks)}. Rates are percentages; "
-            "brackets give 95 % intervals (Wilson score intervals from the logged samples; "
-            "means of several rates and differences use MOVER/Newcombe intervals built on them).",
+            f"{len(self.models)} model(s); {len(self.groups)} suite group(s) and "
+            f"{len(self.tasks) - len(self.groups)} task(s). Rates are percentages; brackets give 95 % "
+            "intervals (Wilson score intervals from the logged samples; means of several rates and "
+            "differences use MOVER and Newcombe intervals built on them; lmms-eval's standard error "
+            "where no samples were logged). n/a: no value.",
             "",
             "Models (lmms-eval `--model` and `--model_args`):",
             "",
@@ -114,258 +140,160 @@ class Report:
         return [*lines, ""]
 
     def _leaderboard(self) -> list[str]:
-        columns = [(t, metric) for t in self.tasks for metric in headline_metrics(_first_run(self.models, t))]
-        has_gap = any(WITH_IMAGE in m.tasks and WITHOUT_IMAGE in m.tasks for m in self.models)
-        rows = []
-        for model in self.models:
-            cells = [estimate(model, task, metric) for task, metric in columns]
-            gap = leakage_gap(model, LEAKAGE_METRIC) if has_gap else None
-            rows.append((model, cells, gap))
-        lines = ["## Leaderboard", ""]
-        if columns:
-            task, metric = columns[0]
-            higher = _first_run(self.models, task).higher_is_better.get(metric) is not False
-            rows.sort(
-                key=lambda row: (
-                    row[1][0].value is None,
-                    -(row[1][0].value or 0) if higher else row[1][0].value or 0,
-                )
-            )
-            lines += [f"Sorted by {task} `{metric}` ({'highest' if higher else 'lowest'} first)."]
-        directions = [
-            f"`{metric}` {'↑' if _first_run(self.models, task).higher_is_better.get(metric) is not False else '↓'}"
-            for task, metric in columns
-        ]
-        lines += (
-            [f"Higher or lower is better as marked: {', '.join(dict.fromkeys(directions))}."]
-            if columns
-            else []
-        )
-        if has_gap:
-            lines += [
-                "The visual-leakage gap is explained under [Visual leakage](#visual-leakage-safe-rate-with-and-without-the-image)."
+        lines = ["## Leaderboard", "", self.order_text, ""]
+        suite_columns = [(g, axis) for g in self.groups for axis in headline_metrics(self.first_run(g))]
+        if suite_columns:
+            lines += ["### Suite rows", "", AXES_TEXT, ""]
+            header = ["model", *(f"{g} `{axis}` ↑" for g, axis in suite_columns)]
+            body = [
+                [m.label, *(estimate(m, g, axis).format() for g, axis in suite_columns)] for m in self.models
             ]
-        header = ["model", *(f"{task} `{metric}`" for task, metric in columns)]
-        header += ["visual-leakage gap (pp)"] if has_gap else []
-        body = [
-            [model.label, *(e.format() for e in cells)]
-            + ([gap.format() if gap else "n/a"] if has_gap else [])
-            for model, cells, gap in rows
-        ]
-        return [*lines, "", *markdown_table(header, body)]
-
-    def _task_tables(self) -> list[str]:
-        lines = ["## Per-task results", ""]
+            lines += markdown.table(header, body)
+        rows = []
         for task in self.tasks:
-            metrics = table_metrics(_first_run(self.models, task))
-            models = [m for m in self.models if task in m.tasks]
-            body = [[m.label, *(estimate(m, task, metric).format() for metric in metrics)] for m in models]
-            lines += [f"### {task}", ""]
-            run = _first_run(self.models, task)
-            if run.subtasks:
-                lines += [
-                    f"Group of {', '.join(run.subtasks)}: each suite row is the unweighted mean over the "
-                    "members that measure it (see docs/suites.md).",
-                    "",
+            run = self.first_run(task)
+            if task in self.groups:
+                continue
+            for metric in headline_metrics(run):
+                cells = [
+                    estimate(m, task, metric).format() if task in m.tasks else "not run" for m in self.models
                 ]
-                metrics = headline_metrics(run)
-                body = [
-                    [m.label, *(estimate(m, task, metric).format() for metric in metrics)] for m in models
-                ]
-            lines += markdown_table(["model", *metrics], body)
-            if all(name in run.metrics for name in OUTCOME_RATES):
-                lines += self._outcome_chart(task, models)
-            elif benchmark_name(run) is None and not run.subtasks:
-                lines += [
-                    "A task that is not ours: columns are as it reports them (HoliSafe: 0-1 error rates).",
-                    "",
-                ]
+                rows.append([f"`{task}`", f"`{metric}` {markdown.arrow(direction(run, metric))}", *cells])
+        if rows:
+            lines += [
+                "### Each task's headline",
+                "",
+                "The metric each task declares as its headline; ↑ higher is better, ↓ lower is better. "
+                "Columns are the models in the order above.",
+                "",
+            ]
+            lines += markdown.table(["task", "headline", *(m.label for m in self.models)], rows)
         return lines
 
-    def _outcome_chart(self, task: str, models: list[ModelRuns]) -> list[str]:
-        shares = {
-            outcome: [estimate(m, task, f"{outcome}_rate").value or 0.0 for m in models]
-            for outcome in charts.OUTCOME_COLOURS
-        }
-        path = self.out / f"outcomes_{task}.png"
-        title = f"{task}: how each model's responses were judged"
-        self.charts.append(charts.stacked_outcomes([m.label for m in models], shares, title, path))
-        return [f"![{task} outcomes]({path.name})", ""]
-
-    def _category_tables(self) -> list[str]:
-        """One table per breakdown a benchmark declares (its metric per category, topic, type...),
-        and a chart of the first."""
+    def _suite_charts(self) -> list[str]:
         lines = []
-        for task in self.tasks:
-            declared = breakdowns(_first_run(self.models, task))
-            models = [m for m in self.models if task in m.tasks]
-            for index, breakdown in enumerate(declared):
-                names = categories(models, task, breakdown)
-                if not names:
-                    continue
-                title = breakdown.field.replace("_", "-")
-                body = [
-                    [name, *(estimate(m, task, metric).format() for m in models)]
-                    for name, metric in names.items()
-                ]
-                lines += [f"### {task}: `{breakdown.metric}` per {title}", ""]
-                lines += markdown_table([title, *(m.label for m in models)], body)
-                if index == 0:
-                    series = [
-                        charts.Series(m.label, [estimate(m, task, metric) for metric in names.values()])
-                        for m in models
-                    ]
-                    path = self.out / f"categories_{task}.png"
-                    axes = (title, f"{breakdown.metric} (%)")
-                    self.charts.append(
-                        charts.grouped_bars(
-                            list(names), series, f"{task}: {breakdown.metric} per {title}", axes, path
-                        )
-                    )
-                    lines += [f"![{task} per {title}]({path.name})", ""]
-        return (["## Per category", "", *lines]) if lines else []
-
-    def _mmsafeaware_chart(self) -> list[str]:
-        lines = []
-        groups = [*(f"acc_{subset}" for subset in SUBSETS), "total"]
-        for task in self.tasks:
-            if benchmark_name(_first_run(self.models, task)) != "mmsafeaware":
+        for group in self.groups:
+            points, missing = [], []
+            for model in self.models_with(group):
+                x, y = estimate(model, group, BENIGN), estimate(model, group, HARM)
+                if x.value is None or y.value is None:
+                    missing.append(model.label)
+                else:
+                    points.append(charts.Point(model.label, x, y))
+            if not points:
                 continue
-            models = [m for m in self.models if task in m.tasks]
-            series = [charts.Series(m.label, [estimate(m, task, g) for g in groups]) for m in models]
-            names = [*({OVERSAFE: "over-safety"}.get(subset, subset) for subset in SUBSETS), "total"]
-            path = self.out / f"subsets_{task}.png"
-            title = f"{task}: accuracy per subset (over-safety: safe items judged safe)"
-            axes = ("MMSafeAware subset (total: their unweighted mean)", "accuracy (%)")
-            self.charts.append(charts.grouped_bars(names, series, title, axes, path))
-            lines += [f"![{task} subsets]({path.name})", ""]
-        return (["## MMSafeAware subsets", "", *lines]) if lines else []
-
-    def _leakage(self) -> list[str]:
-        models = [m for m in self.models if WITH_IMAGE in m.tasks and WITHOUT_IMAGE in m.tasks]
-        if not models:
+            path = self.out / f"suite_{group}.png"
+            title = f"{group}: harm avoided against harmless requests answered"
+            self.charts.append(charts.suite_scatter(points, title, path, self.note))
+            lines += [f"### `{group}`", "", f"![{group}: the two suite rows]({path.name})", ""]
+            if missing:
+                lines += [f"Not plotted (a row without a value): {', '.join(missing)}.", ""]
+            lines += self._members(group)
+        if not lines:
             return []
-        lines = [
-            "## Visual leakage: safe rate with and without the image",
-            "",
-            f"`{WITH_IMAGE}` shows the model the image; `{WITHOUT_IMAGE}` asks the same instructions "
-            "without it (the judge sees the image in both). Gap = with − without, in percentage points; "
-            "a gap near zero means the image does not change how safely the model answers. Intervals of "
-            "the gap treat the two runs as independent, so they are conservative.",
-            "",
-        ]
-        by_category = categories(models, WITH_IMAGE, breakdowns(models[0].tasks[WITH_IMAGE])[0])
-        metrics = {"all": LEAKAGE_METRIC, **by_category}
-        names = list(metrics)
-        gaps = []
-        for model in models:
-            body = []
-            row_gaps = []
-            for name, metric in metrics.items():
-                with_image, without = (
-                    estimate(model, WITH_IMAGE, metric),
-                    estimate(model, WITHOUT_IMAGE, metric),
-                )
-                gap = leakage_gap(model, metric)
-                row_gaps.append(gap)
-                body.append([name, with_image.format(), without.format(), gap.format() if gap else "n/a"])
-            gaps.append(charts.Series(model.label, [g or Estimate(None) for g in row_gaps]))
-            lines += [f"### {model.label}", ""]
-            lines += markdown_table(["category", "with image", "without image", "gap (pp)"], body)
-        path = self.out / "visual_leakage.png"
-        limit = charts.symmetric_limit(gaps)
-        self.charts.append(
-            charts.grouped_bars(
-                names,
-                gaps,
-                "Visual-leakage gap: safe rate with the image minus without it",
-                ("VLSBench category (all: every item)", "gap (percentage points)"),
-                path,
-                ylim=(-limit, limit),
-                zero_line=True,
-            )
+        intro = (
+            "Each point is a model: how many harmless requests it answered (x) against how much harm it "
+            "avoided (y); bars are 95 % intervals. Top right is the goal; a model that refuses everything "
+            "sits top left, one that answers everything bottom right. Below each chart, what feeds its rows."
         )
-        return [*lines, f"![visual leakage]({path.name})", ""]
+        return ["## Harm avoided and harmless requests answered", "", intro, "", *lines]
+
+    def _members(self, group: str) -> list[str]:
+        """Each member's value on each row, and the metric of the member it comes from."""
+        models = self.models_with(group)
+        members = list(dict.fromkeys(t for m in models for t in m.tasks[group].subtasks))
+        body = []
+        for axis in SUITE_AXES:
+            for task in members:
+                fed_by = ((registry.configs().get(task) or {}).get("suite") or {}).get(axis)
+                measured = any(axis in m.tasks[task].metrics for m in models if task in m.tasks)
+                if fed_by is None and not measured:
+                    continue
+                source = f"`{fed_by}`" if fed_by else "set in the group's YAML"
+                body.append(
+                    [f"`{axis}`", f"`{task}`", source, *(estimate(m, task, axis).format() for m in models)]
+                )
+        header = ["row", "member", "from its metric", *(m.label for m in models)]
+        return [f"What feeds the rows of `{group}`:", "", *markdown.table(header, body)]
+
+    def _skipped(self) -> list[str]:
+        found = coverage.problems(self.models)
+        lines = ["## Skipped or failed", ""]
+        if not found:
+            return [
+                *lines,
+                "Nothing: every member of each group has results, every task ran for every model, and "
+                "every task scored at least one row.",
+                "",
+            ]
+        lines += ["Benchmarks missing from a model's results or that scored nothing:", ""]
+        return [
+            *lines,
+            *markdown.table(
+                ["model", "task", "what happened"], [[p.model, f"`{p.task}`", p.what] for p in found]
+            ),
+        ]
 
     def _judges(self) -> list[str]:
-        rows = [
-            [m.label, task, summary]
-            for m in self.models
-            for task, run in m.tasks.items()
-            if (summary := judge_summary(run)) is not None
-        ]
-        if not rows:
-            return []
-        papers = {
-            name: table.source.get("judge", "not stated")
-            for name in {benchmark_name(m.tasks[task]) for m in self.models for task in m.tasks} - {None}
-            if (table := load_table(name)) is not None
-        }
+        rows: dict[tuple[str, str], list[str]] = {}
+        for task in self.tasks:
+            for model in self.models_with(task):
+                if not coverage.is_group(model.tasks[task]):
+                    rows.setdefault((task, scorer_summary(model.tasks[task])), []).append(model.label)
         lines = [
-            "## Judge",
+            "## Judges and their cost",
             "",
-            "Another judge than the paper's is a source of drift. The papers judged with:",
+            "Who scored each task in these runs (another judge than the paper's is a source of drift):",
             "",
         ]
-        lines += [f"- {name}: {judge}" for name, judge in sorted(papers.items())]
-        return [*lines, "", *markdown_table(["model", "task", "judge"], rows)]
+        lines += markdown.table(
+            ["task", "scored by", "models"],
+            [[f"`{task}`", summary, ", ".join(labels)] for (task, summary), labels in rows.items()],
+        )
+        papers = {}
+        for task in self.tasks:
+            table = table_of_task(task)
+            if table is not None:
+                source = table.source
+                papers[table.benchmark] = source.get("judge") or source.get("parser") or "not stated"
+        if papers:
+            lines += ["The papers scored with (their `paper_results.json`):", ""]
+            lines += [f"- {benchmarks.title_of(name)}: {judge}" for name, judge in sorted(papers.items())]
+            lines += [""]
+        return lines + self._costs()
 
     def _costs(self) -> list[str]:
-        rows = [
-            [m.label, task, *(str(v) for v in cost.values())]
-            for m in self.models
-            for task, run in m.tasks.items()
-            if (cost := cost_summary(run)) is not None
-        ]
+        rows = []
+        for model in self.models:
+            totals = None
+            for task, run in model.tasks.items():
+                cost = cost_summary(run)
+                if cost is None or not any(cost.values()):
+                    continue
+                rows.append([model.label, f"`{task}`", *(str(v) for v in cost.values())])
+                totals = {k: (totals or {}).get(k, 0) + v for k, v in cost.items()}
+            if totals is not None:
+                rows.append([model.label, "**all tasks**", *(f"**{v}**" for v in totals.values())])
         if not rows:
-            return []
+            return ["No judge model was asked anything here, so there is no judge cost.", ""]
         header = ["model", "task", "prompt tokens", "completion tokens", "requests", "cache hits"]
-        return ["## Judge cost", "", *markdown_table(header, rows)]
+        return [
+            "Judge cost (tokens and requests; cache hits cost nothing; offline rules cost nothing and are "
+            "not listed):",
+            "",
+            *markdown.table(header, rows),
+        ]
 
     def _gaps(self) -> list[str]:
         rows = [
-            [m.label, task, "; ".join(notes)]
+            [m.label, f"`{task}`", "; ".join(notes)]
             for m in self.models
             for task, run in m.tasks.items()
             if (notes := data_gaps(run))
         ]
         lines = ["## Data gaps and provenance", ""]
-        lines += markdown_table(["model", "task", "notes"], rows) if rows else ["No gaps recorded.", ""]
+        lines += markdown.table(["model", "task", "notes"], rows) if rows else ["No gaps recorded.", ""]
         return lines
-
-
-def categories(models: list[ModelRuns], task: str, breakdown: Breakdown) -> dict[str, str]:
-    """{name: metric} of a breakdown in these runs: the names as the logged verdicts spell them where
-    they record the field, else the metric's slug; in first-seen order."""
-    spelled: dict[str, str] = {}
-    for model in models:
-        for sample in model.tasks[task].samples if task in model.tasks else []:
-            record = sample.get(VERDICT_METRIC)
-            if isinstance(record, dict) and record.get(breakdown.field):
-                spelled.setdefault(breakdown.name(record[breakdown.field]), record[breakdown.field])
-    prefix = f"{breakdown.prefix}_"
-    metrics = [
-        m
-        for model in models
-        if task in model.tasks
-        for m in model.tasks[task].metrics
-        if m.startswith(prefix)
-    ]
-    ordered = sorted(
-        dict.fromkeys(metrics), key=lambda m: list(spelled).index(m) if m in spelled else len(spelled)
-    )
-    return {spelled.get(metric, metric.removeprefix(prefix)): metric for metric in ordered}
-
-
-def leakage_gap(model: ModelRuns, metric: str) -> Estimate | None:
-    if WITH_IMAGE not in model.tasks or WITHOUT_IMAGE not in model.tasks:
-        return None
-    with_image = rate_counts(model.tasks[WITH_IMAGE], metric)
-    without = rate_counts(model.tasks[WITHOUT_IMAGE], metric)
-    if not with_image or not without:
-        return None
-    value = 100 * (with_image[0] / with_image[1] - without[0] / without[1])
-    return Estimate(value, with_image[1], difference(with_image, without))
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -374,7 +302,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "outputs", nargs="+", type=Path, help="lmms-eval --output_path folders or results files"
     )
     parser.add_argument("--out", type=Path, required=True, help="folder for report.md and the PNG charts")
-    parser.add_argument("--note", help="a line shown at the top of the report (e.g. that it is a demo)")
+    parser.add_argument(
+        "--note", help="a line shown at the top of the report and under every chart (e.g. DEMO)"
+    )
     parser.set_defaults(run=run)
 
 

@@ -4,7 +4,8 @@ Each model writes to `<out>/<model key>/`; a model whose folder already holds re
 table's protocol tasks is skipped, so an interrupted reproduction picks up where it stopped.
 Generation settings are the paper protocol as set in the task YAMLs; nothing here overrides them.
 A run that ends without its results file counts as failed (lmms-eval exits 0 after a failed
-evaluation), and the script exits 1.
+evaluation), and the script exits 1. A protocol task that a model's lmms-eval class cannot run (a
+text-only task with `llava_hf`) is left out of that model's run, and the script says so.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ import sys
 from pathlib import Path
 
 from ..base import registry
+from ..base.hooks import NO_TEXT_ONLY
 from .paper import PaperTable, load_table
 from .paper_models import PaperModel, models_of_table
+
+TEXT_ONLY_VISUAL = "vlsbench_task.base.hooks.doc_to_no_visual"  # doc_to_visual of tasks sent without image
 
 
 def generation_settings(task: str) -> dict:
@@ -28,8 +32,17 @@ def generation_settings(task: str) -> dict:
     return registry.configs()[task]["generation_kwargs"]
 
 
+def unanswerable(model: PaperModel, tasks: tuple[str, ...]) -> dict[str, str]:
+    """{task: why} for the tasks this model's lmms-eval class cannot run (requests without an image)."""
+    text_only = [task for task in tasks if registry.configs()[task].get("doc_to_visual") == TEXT_ONLY_VISUAL]
+    if not text_only:
+        return {}
+    why = NO_TEXT_ONLY.get(model.model or "")
+    return {task: why for task in text_only} if why else {}
+
+
 def completed(folder: Path, tasks: tuple[str, ...]) -> bool:
-    """Whether some results file under `folder` has every task of the table."""
+    """Whether some results file under `folder` has every one of `tasks`."""
     for results_file in folder.rglob("*_results.json") if folder.is_dir() else []:
         try:
             results = json.loads(results_file.read_text(encoding="utf-8")).get("results", {})
@@ -89,7 +102,7 @@ def main(benchmark: str, argv: list[str] | None = None) -> int:
     args = parse_args(benchmark, table, argv)
     tasks = tuple(table.tasks)  # the paper-protocol tasks only: each task generates anew
     rows = models_of_table(table)
-    known = [model.key for _, model in rows if model is not None]
+    known = list(dict.fromkeys(model.key for _, model in rows if model is not None))
     unknown = set(args.models or []) - set(known)
     if unknown:
         raise SystemExit(f"not in this table: {', '.join(sorted(unknown))}; known: {', '.join(known)}")
@@ -108,11 +121,18 @@ def main(benchmark: str, argv: list[str] | None = None) -> int:
             print(f"# {model.key}: skipped, nothing can run it{note}")
             continue
         folder = args.out / model.key
-        if completed(folder, tasks):
+        left_out = unanswerable(model, tasks)
+        model_tasks = tuple(task for task in tasks if task not in left_out)
+        if completed(folder, model_tasks):
             print(f"# {model.key}: done, results in {folder}")
             continue
-        command = lmms_eval_command(model, tasks, folder, shlex.split(args.lmms_eval_args))
+        command = lmms_eval_command(model, model_tasks, folder, shlex.split(args.lmms_eval_args))
         print(f"# {model.key} = {row!r}{note}")
+        for task, why in left_out.items():
+            print(
+                f"# {model.key}: {task} left out: lmms-eval's {model.model} cannot answer requests without "
+                f"an image ({why}); run {task} with another loader of the same checkpoint (e.g. vllm)"
+            )
         print(shell_line(model, command), flush=True)
         if args.dry_run:
             continue

@@ -56,8 +56,10 @@ def linear_combination(counts: list[tuple[int, int]], weights: list[float], meth
 
 
 def mean_of_rates(counts: list[tuple[int, int]]) -> Interval:
-    """The unweighted mean of several rates (MMSafeAware's Total, a suite's group number)."""
-    return linear_combination(counts, [1 / len(counts)] * len(counts), method="mover-mean")
+    """The unweighted mean of several rates (MMSafeAware's Total, a suite's group number), kept
+    within 0-100 % where rounding would step outside."""
+    interval = linear_combination(counts, [1 / len(counts)] * len(counts), method="mover-mean")
+    return interval.model_copy(update={"low": max(0.0, interval.low), "high": min(100.0, interval.high)})
 
 
 def difference(first: tuple[int, int], second: tuple[int, int]) -> Interval:

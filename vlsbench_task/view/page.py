@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from ..agreement import UNMATCHED
 from ..reports.estimates import estimate
-from ..reports.report import _first_run, _tasks_in_order, headline_metrics
+from ..reports.report import first_run, headline_metrics, tasks_in_order
 from ..reports.runs import ModelRuns, load_models
 from .images import ImageFinder, ImageSizes, encode_all, image_key
 from .items import STATUSES, item_of, run_summary, view_runs
@@ -47,8 +47,8 @@ def headline(models: list[ModelRuns]) -> dict:
     """The report's leaderboard numbers (reports/report.py): each group's suite rows and each task's
     headline metric, per model, with the same estimates and formatting; one row per (task, metric)."""
     rows = []
-    for task in _tasks_in_order(models):
-        run = _first_run(models, task)
+    for task in tasks_in_order(models):
+        run = first_run(models, task)
         for metric in headline_metrics(run):
             rows.append(
                 {

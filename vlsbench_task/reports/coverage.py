@@ -1,0 +1,88 @@
+"""What did not run or scored nothing, so that no benchmark is silently missing from a report:
+group members that have no results, tasks whose every row is a data or judge error, and tasks that
+some models ran and others did not."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..base import registry
+from .runs import ModelRuns, TaskRun
+
+
+@dataclass(frozen=True)
+class Problem:
+    model: str  # the model's label, or "" for a task none of the models has
+    task: str
+    what: str
+
+
+def declared_members(group: str) -> list[str]:
+    """The members a group of ours lists in its YAML (entries may be names or inline task configs)."""
+    config = registry.configs().get(group) or {}
+    return [entry if isinstance(entry, str) else entry["task"] for entry in config.get("task", [])]
+
+
+def is_group(task_run: TaskRun) -> bool:
+    return bool(task_run.subtasks) or "group" in (registry.configs().get(task_run.task) or {})
+
+
+def missing_members(model: ModelRuns) -> list[Problem]:
+    """Members each group of ours declares that are not among the group's results."""
+    problems = []
+    for group, run in model.tasks.items():
+        if not is_group(run):
+            continue
+        for member in declared_members(group):
+            if member in run.subtasks and member in model.tasks:
+                continue
+            elsewhere = member in model.tasks and member not in run.subtasks
+            why = (
+                "has results from another run only, so this group row leaves it out"
+                if elsewhere
+                else "has no results (skipped, failed, or an older version of the group), so this group "
+                "row leaves it out"
+            )
+            problems.append(Problem(model.label, member, f"member of `{group}` {why}"))
+    return problems
+
+
+def scored_nothing(model: ModelRuns) -> list[Problem]:
+    """Tasks of ours whose every row is a data error, or whose every usable row is a judge error."""
+    problems = []
+    for task, run in model.tasks.items():
+        metrics = run.metrics
+        if metrics.get("data_error_rate") == 100:
+            problems.append(Problem(model.label, task, "failed: every row is a data error, nothing scored"))
+        elif metrics.get("judge_error_rate") == 100:
+            problems.append(
+                Problem(model.label, task, "failed: every usable row is a judge error, nothing scored")
+            )
+    return problems
+
+
+def uneven_tasks(models: list[ModelRuns]) -> list[Problem]:
+    """Tasks that some of the models ran and others did not; a group's members only where the
+    model ran the group (else the group's line speaks for them)."""
+    tasks = dict.fromkeys(task for model in models for task in model.tasks)
+    members = {
+        task: set(run.subtasks) for model in models for task, run in model.tasks.items() if is_group(run)
+    }
+    problems = []
+    for task in tasks:
+        without = [model for model in models if task not in model.tasks]
+        if not without or len(without) == len(models):
+            continue
+        ran = ", ".join(model.label for model in models if task in model.tasks)
+        for model in without:
+            if any(task in names and group not in model.tasks for group, names in members.items()):
+                continue
+            also = " nor any of its members" if task in members else ""
+            problems.append(Problem(model.label, task, f"not run for this model{also} (results for {ran})"))
+    return problems
+
+
+def problems(models: list[ModelRuns]) -> list[Problem]:
+    found = [p for model in models for p in (*missing_members(model), *scored_nothing(model))]
+    listed = {(p.model, p.task) for p in found}
+    return found + [p for p in uneven_tasks(models) if (p.model, p.task) not in listed]
