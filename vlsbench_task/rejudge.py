@@ -23,7 +23,8 @@ from .base import registry, scoring
 from .base.benchmark import Benchmark
 from .base.data import DataUnavailable, locate
 from .base.judging import judge_documents, judge_problem
-from .judge import JudgeEngine, JudgeNotConfigured, JudgeSettings
+from .judge import JudgeEngine, JudgeNotConfigured
+from .judge_options import add_judge_arguments, judge_settings
 
 # What lmms-eval itself writes for a sample; every other key is an output of process_results.
 LMMS_EVAL_FIELDS = (
@@ -53,12 +54,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "samples", type=Path, help="a *_samples_<task>.jsonl written by lmms-eval --log_samples"
     )
     parser.add_argument("--task", help="the task the samples are of (default: read from the file name)")
-    parser.add_argument("--judge", choices=("openai", "keyword"), default="openai", help="judge backend")
-    parser.add_argument("--model", help="judge model (overrides VLSBENCH_JUDGE_MODEL)")
-    parser.add_argument("--base-url", help="OpenAI-compatible server (overrides VLSBENCH_JUDGE_BASE_URL)")
-    parser.add_argument(
-        "--concurrency", type=int, help="requests in flight (overrides VLSBENCH_JUDGE_CONCURRENCY)"
-    )
+    add_judge_arguments(parser)
     parser.add_argument("--out", type=Path, help="output folder (default: the folder of SAMPLES)")
     parser.set_defaults(run=run)
 
@@ -67,9 +63,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         task = args.task or registry.task_of_samples_file(args.samples)
         config, benchmark = _judged_task(task)
-        settings = JudgeSettings.from_env(
-            backend=args.judge, task=task, task_model=config.get("judge_model")
-        ).with_overrides(model=args.model, base_url=args.base_url, concurrency=args.concurrency)
+        settings = judge_settings(args, task, config.get("judge_model"))
         if (problem := judge_problem(settings, benchmark)) is not None:
             hint = (
                 ""

@@ -25,7 +25,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..base.data import DataUnavailable, locate
-from ..judge import JudgeEngine, JudgeItem, JudgeNotConfigured, JudgeSettings, Rubric
+from ..judge import JudgeEngine, JudgeItem, JudgeNotConfigured, Rubric
+from ..judge_options import add_judge_arguments, judge_settings
 from . import msts
 from .images import ImageFile, fetch_images
 from .rubrics import DEFAULT_RUBRIC, QualifyError, judge_fields, parse_fixed, resolve_rubric
@@ -42,16 +43,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--reference", choices=("msts",), required=True, help="the human-labelled reference set"
     )
-    parser.add_argument("--judge", choices=("openai", "keyword"), default="openai", help="judge backend")
+    add_judge_arguments(parser)
     parser.add_argument(
         "--rubric",
         default=DEFAULT_RUBRIC,
         help="BENCHMARK or BENCHMARK:JUDGEMENT whose rubric the judge applies (default: vlsbench)",
-    )
-    parser.add_argument("--model", help="judge model (overrides VLSBENCH_JUDGE_MODEL)")
-    parser.add_argument("--base-url", help="OpenAI-compatible server (overrides VLSBENCH_JUDGE_BASE_URL)")
-    parser.add_argument(
-        "--concurrency", type=int, help="requests in flight (overrides VLSBENCH_JUDGE_CONCURRENCY)"
     )
     parser.add_argument(
         "--field",
@@ -71,9 +67,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         spec, rubric = resolve_rubric(args.rubric)
         fixed = parse_fixed(args.field)
-        settings = JudgeSettings.from_env(backend=args.judge).with_overrides(
-            model=args.model, base_url=args.base_url, concurrency=args.concurrency
-        )
+        settings = judge_settings(args)
         if settings.backend == "keyword" and rubric.offline is None:
             raise QualifyError(f"the {rubric.name} rubric has no offline rule for the keyword judge")
         engine = JudgeEngine(settings)
