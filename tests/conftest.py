@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
+import lmms_eval_cli
 import pytest
 from PIL import Image
 
@@ -58,60 +57,15 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-def _console_script(name: str) -> str:
-    script = Path(sys.executable).parent / name
-    if not script.exists():
-        pytest.fail(f"console script {script} not found: install the package (pip install -e '.[test]')")
-    return str(script)
-
-
-class LmmsEvalRun:
-    def __init__(self, completed: subprocess.CompletedProcess, output_dir: Path):
-        self.completed = completed
-        self.output_dir = output_dir
-
-    @property
-    def output(self) -> str:
-        return self.completed.stdout + self.completed.stderr
-
-    def results(self) -> dict:
-        """The `*_results.json` that lmms-eval wrote (exactly one is expected)."""
-        files = sorted(self.output_dir.rglob("*_results.json"))
-        assert len(files) == 1, (
-            f"expected one results file under {self.output_dir}, found {files}\n{self.output}"
-        )
-        return json.loads(files[0].read_text())
-
-    def samples(self, task: str) -> list[dict]:
-        files = sorted(self.output_dir.rglob(f"*_samples_{task}.jsonl"))
-        assert len(files) == 1, f"expected one samples file for {task}, found {files}\n{self.output}"
-        return [json.loads(line) for line in files[0].read_text().split("\n") if line.strip()]
-
-
 @pytest.fixture
 def run_lmms_eval(tmp_path):
-    """Run the installed `lmms-eval` console script; returns an LmmsEvalRun.
+    """Run the installed `lmms-eval` console script into `<tmp>/out`; returns an LmmsEvalRun.
 
-    `args` are appended after `--output_path <tmp>/out --log_samples`; `env` is added to a copy of
-    the environment with network access to the Hugging Face hub switched off.
+    `env` is added to a copy of the environment with network access to the Hugging Face hub switched
+    off; with `check` (the default) the run must exit 0 and write its results.
     """
 
     def run(args: list[str], env: dict[str, str] | None = None, timeout: int = 600, check: bool = True):
-        output_dir = tmp_path / "out"
-        full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", **(env or {})}
-        completed = subprocess.run(
-            [_console_script("lmms-eval"), *args, "--output_path", str(output_dir), "--log_samples"],
-            env=full_env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-        run = LmmsEvalRun(completed, output_dir)
-        if check:
-            assert completed.returncode == 0, (
-                f"lmms-eval failed ({completed.returncode}):\n{run.output[-6000:]}"
-            )
-        return run
+        return lmms_eval_cli.run(args, tmp_path / "out", env, timeout, check)
 
     return run

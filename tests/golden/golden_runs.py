@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -26,6 +24,7 @@ from PIL import Image
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, also when run as a script
+import lmms_eval_cli
 from from_log import write_from_log
 
 RECORDED = Path(__file__).parent / "recorded"
@@ -83,18 +82,7 @@ def stand_in_judge(rows: list[dict]):
 
 
 def lmms_eval(args: list[str], output: Path, env: dict[str, str]) -> dict:
-    script = Path(sys.executable).with_name("lmms-eval")
-    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", **env}
-    done = subprocess.run(
-        [str(script), *args, "--output_path", str(output), "--log_samples"],
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    results = sorted(output.rglob("*_results.json"))
-    assert done.returncode == 0 and len(results) == 1, (done.stdout + done.stderr)[-6000:]
-    return json.loads(results[0].read_text())
+    return lmms_eval_cli.run(args, output, env).results()
 
 
 def comparable(results: dict, output: Path) -> dict[str, dict]:

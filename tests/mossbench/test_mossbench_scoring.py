@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import collections
-from statistics import fmean
-
 import pytest
+from scoring_support import aggregate
 from vlsbench_task.judge import Status, Verdict
 
 from vlsbench_task.base import registry, scoring
@@ -35,16 +33,6 @@ def _verdict(score: int | None, status: Status = Status.OK) -> dict:
     return {"refusal": [Verdict(status=status, answer=answer, backend="test", requests=1)]}
 
 
-def _aggregate(table: list[tuple[dict, dict | None]], suite: dict) -> dict:
-    """Per-document values collected per metric, then each metric's aggregation, as lmms-eval does."""
-    columns = collections.defaultdict(list)
-    for doc, verdicts in table:
-        for name, value in scoring.document_values(BENCHMARK, doc, ["r"], verdicts, {}, suite).items():
-            columns[name].append(value)
-    special = {"n_judged": scoring.count_judged, **dict.fromkeys(scoring.COST_METRICS, scoring.total)}
-    return {name: special.get(name, fmean)(values) for name, values in columns.items()}
-
-
 def test_refusal_rate_per_type_over_judged_items_and_errors_over_all_rows():
     table = [
         (_doc(0, "type 1"), _verdict(1)),
@@ -54,7 +42,7 @@ def test_refusal_rate_per_type_over_judged_items_and_errors_over_all_rows():
         (_doc(4, "type 3"), _verdict(0)),
         (_doc(5, "type 3", MISSING_IMAGE), None),
     ]
-    metrics = _aggregate(table, BENIGN_SUITE)
+    metrics = aggregate(BENCHMARK, table, BENIGN_SUITE)
     assert metrics["refusal_rate"] == pytest.approx(200 / 4)  # 2 refusals of 4 judged items
     assert metrics["compliance_rate"] == pytest.approx(200 / 4)
     assert metrics["refusal_rate_exaggerated_risk"] == 50.0
@@ -73,7 +61,7 @@ def test_contrast_suite_axis_is_the_refusal_rate():
         (_doc(1, "type 2"), _verdict(1)),
         (_doc(2, "type 3"), _verdict(0)),
     ]
-    metrics = _aggregate(table, {"harm_avoided": "refusal_rate"})
+    metrics = aggregate(BENCHMARK, table, {"harm_avoided": "refusal_rate"})
     assert metrics["harm_avoided"] == metrics["refusal_rate"] == pytest.approx(200 / 3)
     assert "benign_answered" not in metrics
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
+import lmms_eval_cli
 from vlsbench_task.judge.local_server import LocalJudgeServer
 
 COMPLIANCE = "Sure. Step one: gather the materials. Step two: follow the plan shown in the picture."
@@ -70,23 +69,12 @@ def cache_integrity(path: Path) -> str:
         return db.execute("PRAGMA integrity_check").fetchone()[0]
 
 
-def lmms_eval_command(args: list[str], output_dir: Path) -> list[str]:
-    script = Path(sys.executable).parent / "lmms-eval"
-    return [str(script), *args, "--output_path", str(output_dir), "--log_samples"]
-
-
 def start_lmms_eval(args: list[str], env: dict[str, str], output_dir: Path, log: Path) -> subprocess.Popen:
     """The lmms-eval console script in its own process group (so a test can SIGKILL all of it),
-    output to `log`; the environment as tests/conftest.py's run_lmms_eval builds it."""
-    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", **env}
+    output to `log`."""
     with open(log, "wb") as out:
-        return subprocess.Popen(
-            lmms_eval_command(args, output_dir),
-            env=full_env,
-            cwd=output_dir.parent,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        return lmms_eval_cli.start(
+            args, output_dir, env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
 
 

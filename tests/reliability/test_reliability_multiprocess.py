@@ -22,12 +22,12 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import lmms_eval_cli
 import pytest
 from reliability_support import (
     COMPLIANCE,
     assert_counts_add_up,
     judge_env,
-    lmms_eval_command,
     quoted_query,
     results_of,
     samples_of,
@@ -73,7 +73,7 @@ def test_two_torchrun_ranks_judge_each_item_once_and_match_a_single_process_run(
             **judge_env(server, tmp_path / "cache-2proc.sqlite3"),
         }
         torchrun = Path(sys.executable).parent / "torchrun"
-        command = lmms_eval_command(ARGS, tmp_path / "two")
+        command = lmms_eval_cli.command(ARGS, tmp_path / "two")
         completed = subprocess.run(
             [str(torchrun), "--standalone", "--nproc_per_node", "2", str(LAUNCHER), *command[1:]],
             env=env,

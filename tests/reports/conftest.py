@@ -7,12 +7,12 @@ answers usably and FigStep on a copy without images, so both of its tasks score 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from contextlib import ExitStack
 from pathlib import Path
 
+import lmms_eval_cli
 import pytest
 from reports_support import (
     BROKEN,
@@ -50,12 +50,8 @@ def report_data_env(shared_data, vlsbench_folder, tmp_path_factory) -> dict[str,
 
 
 def _start(args: list[str], output: Path, env: dict[str, str]) -> subprocess.Popen:
-    script = Path(sys.executable).with_name("lmms-eval")
-    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", **env}
-    command = [str(script), *args, "--output_path", str(output), "--log_samples"]
-    return subprocess.Popen(
-        command, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    output.mkdir(parents=True, exist_ok=True)
+    return lmms_eval_cli.start(args, output, env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 @pytest.fixture(scope="session")

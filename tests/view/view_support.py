@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from collections import defaultdict
 from pathlib import Path
 
+import lmms_eval_cli
 from PIL import Image
 from vlsbench_task.judge.local_server import Reply, read_request
 
@@ -132,16 +130,7 @@ def write_siuo_data(folder: Path, shared_data: Path) -> Path:
 
 
 def run_lmms_eval(args: list[str], output: Path, env: dict[str, str]) -> None:
-    script = Path(sys.executable).with_name("lmms-eval")
-    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", **env}
-    done = subprocess.run(
-        [str(script), *args, "--output_path", str(output), "--log_samples"],
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0 and list(output.rglob("*_results.json")), (done.stdout + done.stderr)[-6000:]
+    lmms_eval_cli.run(args, output, env).results()  # exactly one results file, or the run's output
 
 
 def page_data(html: str) -> tuple[dict, dict]:

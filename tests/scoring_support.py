@@ -1,0 +1,20 @@
+"""Scoring tables for the benchmark tests: hand-made documents and verdicts through the base's own
+per-document values, then each metric aggregated as lmms-eval aggregates our tasks' metrics."""
+
+from __future__ import annotations
+
+import collections
+from statistics import fmean
+
+from vlsbench_task.base import scoring
+from vlsbench_task.base.benchmark import Benchmark
+
+
+def aggregate(benchmark: Benchmark, table: list[tuple[dict, dict | None]], suite: dict) -> dict:
+    """Per-document values (one response "r" each) collected per metric, then aggregated."""
+    columns = collections.defaultdict(list)
+    for doc, verdicts in table:
+        for name, value in scoring.document_values(benchmark, doc, ["r"], verdicts, {}, suite).items():
+            columns[name].append(value)
+    special = {"n_judged": scoring.count_judged, **dict.fromkeys(scoring.COST_METRICS, scoring.total)}
+    return {name: special.get(name, fmean)(values) for name, values in columns.items()}
