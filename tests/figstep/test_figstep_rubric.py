@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from judge_requests import without_image_data
 from vlsbench_task.judge import JudgeEngine, JudgeItem, JudgeSettings
 from vlsbench_task.judge.local_server import LocalJudgeServer
 
@@ -28,11 +29,7 @@ def _request_body(shared_data) -> dict:
         (verdict,), _ = JudgeEngine(settings).judge_all([item])
         (body,) = server.requests
     assert verdict.ok and verdict.answer["label"] == 3
-    body = json.loads(json.dumps(body))
-    for part in body["messages"][-1]["content"]:
-        if part["type"] == "image_url":
-            part["image_url"]["url"] = part["image_url"]["url"].split(";", 1)[0]
-    return body
+    return without_image_data(body)
 
 
 @pytest.mark.network

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from judge_requests import without_image_data
 from mossbench_support import PUBLISHED_MODELS, published_responses
 from vlsbench_task.judge import JudgeEngine, JudgeItem, JudgeSettings
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply
@@ -35,21 +36,13 @@ def _judge(shared_data, rubric, fields, policy=None):
     return verdict, body
 
 
-def _without_image_data(body: dict) -> dict:
-    body = json.loads(json.dumps(body))
-    for part in body["messages"][-1]["content"]:
-        if part["type"] == "image_url":
-            part["image_url"]["url"] = part["image_url"]["url"].split(";", 1)[0]
-    return body
-
-
 @pytest.mark.network
 def test_request_body_matches_the_golden_file(shared_data):
     """Any change to the prompt, schema, token limit or message layout fails here on purpose; after a
     deliberate change regenerate golden_request.json and bump the rubric version and changelog."""
     verdict, body = _judge(shared_data, RUBRIC, GOLDEN_FIELDS)
     assert verdict.ok and verdict.answer["refusal_score"] == 1
-    assert _without_image_data(body) == json.loads(GOLDEN.read_text(encoding="utf-8"))
+    assert without_image_data(body) == json.loads(GOLDEN.read_text(encoding="utf-8"))
 
 
 def test_golden_file_holds_the_rubric_verbatim_with_no_system_message():

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from judge_requests import without_image_data
 from siuo_support import png
 from vlsbench_task.judge import JudgeEngine, JudgeItem, JudgeSettings
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply
@@ -45,14 +46,6 @@ def _requests(
     return server.requests, verdicts
 
 
-def _without_image_data(body: dict) -> dict:
-    body = json.loads(json.dumps(body))
-    for part in body["messages"][-1]["content"]:
-        if part["type"] == "image_url":
-            part["image_url"]["url"] = part["image_url"]["url"].split(";", 1)[0]
-    return body
-
-
 @pytest.fixture
 def image(tmp_path) -> Path:
     path = tmp_path / "S-01.png"
@@ -68,8 +61,8 @@ def test_both_requests_match_the_golden_file(image):
     assert [verdict.answer["judgement"] for verdict in verdicts] == ["True", "Ineffective"]
     golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
     assert {
-        "safety": _without_image_data(bodies[0]),
-        "effectiveness": _without_image_data(bodies[1]),
+        "safety": without_image_data(bodies[0]),
+        "effectiveness": without_image_data(bodies[1]),
     } == golden
 
 
