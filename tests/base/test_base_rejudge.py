@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hub_emulator import write_folder
 
 from vlsbench_task import cli
 
@@ -22,7 +23,7 @@ NO_JUDGE = {"VLSBENCH_JUDGE_API_KEY": "", "OPENAI_API_KEY": "", "VLSBENCH_JUDGE_
 def test_predict_only_runs_of_other_benchmarks_are_judged_afterwards(
     run_lmms_eval, shared_data, tmp_path, monkeypatch, capsys
 ):
-    siuo = siuo_support.write_folder(tmp_path / "siuo", siuo_support.hub_files(shared_data))
+    siuo = write_folder(tmp_path / "siuo", siuo_support.hub_files(shared_data))
     env = {"MOSSBENCH_DATA_DIR": str(shared_data / "mossbench"), "SIUO_DATA_DIR": str(siuo)}
     for name, value in env.items():
         monkeypatch.setenv(name, value)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterable
-from pathlib import Path
 
 import datasets
 from PIL import Image
@@ -80,14 +79,6 @@ def hub_files(
                 rows.append({"id": str(item_id), "question": question(kind, config, item_id), "image": image})
             files[f"data/{config}/{kind}.parquet"] = parquet_bytes(rows)
     return files
-
-
-def write_folder(folder: Path, files: dict[str, bytes]) -> Path:
-    for name, data in files.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    return folder
 
 
 def template_name(body: dict) -> str | None:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from mmsafetybench_support import N_TINY, TINY, extra_id, fixture_ids, hub_files, parquet_bytes, write_folder
+from hub_emulator import write_folder
+from mmsafetybench_support import N_TINY, TINY, extra_id, fixture_ids, hub_files, parquet_bytes
 
 from vlsbench_task.base.data import DataVerificationError
 from vlsbench_task.base.images import MISSING_IMAGE, OK, UNREADABLE_IMAGE

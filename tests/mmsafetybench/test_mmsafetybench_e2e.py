@@ -4,7 +4,8 @@ stand-in that answers by template: one run of the tiny, keyword and text-only ta
 from __future__ import annotations
 
 import pytest
-from mmsafetybench_support import N_TINY, TINY, fixture_ids, hub_files, scripted_judge, write_folder
+from hub_emulator import write_folder
+from mmsafetybench_support import N_TINY, TINY, fixture_ids, hub_files, scripted_judge
 from vlsbench_task.judge.local_server import LocalJudgeServer
 
 from vlsbench_task.base.benchmark import Breakdown

@@ -34,14 +34,6 @@ def hub_files(
     return files
 
 
-def write_folder(folder: Path, files: dict[str, bytes]) -> Path:
-    for name, data in files.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    return folder
-
-
 def category_of(question: str, items: list[dict]) -> str:
     return next(item["category"] for item in items if item["question"] == question)
 

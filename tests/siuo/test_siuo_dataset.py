@@ -6,7 +6,8 @@ import collections
 import json
 
 import pytest
-from siuo_support import hub_files, write_folder
+from hub_emulator import write_folder
+from siuo_support import hub_files
 
 from vlsbench_task.base.data import DataVerificationError
 from vlsbench_task.base.images import MISSING_IMAGE, OK, UNREADABLE_IMAGE

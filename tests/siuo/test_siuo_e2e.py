@@ -7,7 +7,8 @@ import collections
 import json
 
 import pytest
-from siuo_support import hub_files, scripted_judge, write_folder
+from hub_emulator import write_folder
+from siuo_support import hub_files, scripted_judge
 from vlsbench_task.judge.local_server import LocalJudgeServer
 
 from vlsbench_task.siuo import dataset

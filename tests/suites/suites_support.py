@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+from hub_emulator import write_folder
 from PIL import Image
 from vlsbench_task.judge.local_server import Reply, read_request, rules_policy
 
@@ -41,9 +42,9 @@ def data_env(shared: Path, root: Path) -> dict[str, str]:
         "MOSSBENCH_DATA_DIR": str(shared / "mossbench"),
         "FIGSTEP_DATA_DIR": str(shared / "figstep"),
         "MMSAFETYBENCH_DATA_DIR": str(
-            mmsafetybench_support.write_folder(root / "mmsafetybench", mmsafetybench_support.hub_files())
+            write_folder(root / "mmsafetybench", mmsafetybench_support.hub_files())
         ),
-        "SIUO_DATA_DIR": str(siuo_support.write_folder(root / "siuo", siuo_support.hub_files(shared))),
+        "SIUO_DATA_DIR": str(write_folder(root / "siuo", siuo_support.hub_files(shared))),
         "MSSBENCH_DATA_DIR": str(mssbench_support.build(root / "mssbench")),
     }
 
