@@ -11,7 +11,10 @@ interpreter (huggingface_hub reads its settings at import).
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -81,3 +84,18 @@ def write_folder(folder: Path, files: dict[str, bytes]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     return folder
+
+
+def run_fresh(
+    script: str, env: dict[str, str], *args: str, clear: tuple[str, ...] = (), timeout: int = 120
+) -> subprocess.CompletedProcess:
+    """Run `script` in a new interpreter (huggingface_hub reads HF_ENDPOINT and HF_HUB_OFFLINE at
+    import) with `env` over the caller's environment, less its HF_* variables and those in `clear`."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", *clear))}
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import socket
-import subprocess
-import sys
 import tarfile
 import time
 
 import pytest
-from hub_emulator import COMMIT, HubEmulator
+from hub_emulator import COMMIT, HubEmulator, run_fresh
 
 from vlsbench_task.base.data import DataUnavailable, locate
 from vlsbench_task.vlsbench.benchmark import BENCHMARK as VLSBENCH
@@ -36,14 +33,7 @@ else:
 
 def _locate(env: dict[str, str], mode: str = "download") -> dict:
     """The real download, in a fresh interpreter: huggingface_hub reads its settings at import."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "VLSBENCH_"))}
-    done = subprocess.run(
-        [sys.executable, "-c", _LOCATE, mode],
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_fresh(_LOCATE, env, mode, clear=("VLSBENCH_",))
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 

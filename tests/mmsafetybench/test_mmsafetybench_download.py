@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 
 import pytest
-from hub_emulator import COMMIT, HubEmulator
+from hub_emulator import COMMIT, HubEmulator, run_fresh
 from mmsafetybench_support import N_TINY, hub_files
 
 from vlsbench_task.mmsafetybench import dataset
@@ -29,15 +27,8 @@ print(json.dumps({"origin": origin, "same": folder == again, "n": len(docs),
 
 
 def _locate(env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "MMSAFETYBENCH_"))}
     cache = {"HF_HOME": str(tmp_path / "hf"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    return subprocess.run(
-        [sys.executable, "-c", _LOCATE],
-        env={**clean, **cache, **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_fresh(_LOCATE, {**cache, **env}, clear=("MMSAFETYBENCH_",), timeout=300)
 
 
 @pytest.fixture(scope="module")

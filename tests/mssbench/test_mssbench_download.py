@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 
 import mssbench_support as fixture
 import pytest
-from hub_emulator import COMMIT, HubEmulator
+from hub_emulator import COMMIT, HubEmulator, run_fresh
 
 REPO = "kzhou35/mssbench"
 _LOCATE_TWICE = """
@@ -26,15 +24,7 @@ print(json.dumps({"origin": origin, "same": again == (folder, origin), "n": len(
 
 
 def _locate(env: dict[str, str]) -> subprocess.CompletedProcess:
-    """huggingface_hub reads HF_ENDPOINT and HF_HUB_OFFLINE at import: a fresh interpreter each time."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "MSSBENCH_", "VLSBENCH_"))}
-    return subprocess.run(
-        [sys.executable, "-c", _LOCATE_TWICE],
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_fresh(_LOCATE_TWICE, env, clear=("MSSBENCH_", "VLSBENCH_"))
 
 
 def _report(completed: subprocess.CompletedProcess) -> dict:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 
 import pytest
-from hub_emulator import HubEmulator
+from hub_emulator import HubEmulator, run_fresh
 from siuo_support import hub_files
 
 from vlsbench_task.siuo import dataset
@@ -34,15 +32,8 @@ print(json.dumps(report))
 
 def _locate(env: dict[str, str], tmp_path, parts: str = ":") -> subprocess.CompletedProcess:
     """Run the download of the parts `parts` (a slice of (gen, mcqa)) in a fresh interpreter."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "SIUO_"))}
     cache = {"HF_HOME": str(tmp_path / "hf"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    return subprocess.run(
-        [sys.executable, "-c", _LOCATE_BOTH.replace("{parts}", parts)],
-        env={**clean, **cache, **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_fresh(_LOCATE_BOTH.replace("{parts}", parts), {**cache, **env}, clear=("SIUO_",), timeout=300)
 
 
 def test_both_parts_download_the_pinned_revision_into_one_snapshot(shared_data, tmp_path):

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
 import pytest
-from hub_emulator import COMMIT, HubEmulator
+from hub_emulator import COMMIT, HubEmulator, run_fresh
 
 from vlsbench_task.archives import UnsafeArchiveError
 from vlsbench_task.base.data import DataUnavailable, locate
@@ -182,15 +180,7 @@ print(json.dumps({"origin": first[1], "same_images": [i["image_file"] for i in i
 
 
 def _locate_in_subprocess(env: dict[str, str]) -> subprocess.CompletedProcess:
-    """Run the real download in a fresh interpreter: huggingface_hub reads its settings at import."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "VLSBENCH_"))}
-    return subprocess.run(
-        [sys.executable, "-c", _LOCATE_TWICE],
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_fresh(_LOCATE_TWICE, env, clear=("VLSBENCH_",))
 
 
 @pytest.mark.network
