@@ -5,8 +5,9 @@
 
 Every item gets its own synthetic PNG (a flat colour, --image-size pixels) and a distinct response
 cycling through refusal / warning / compliance wording, so every request is a cache miss and the
-server's keyword policy gives a known label to check each verdict against. The server runs on
-127.0.0.1 in a child process and sleeps `--latency` seconds per request, like a remote judge would.
+server's policy (the VLSBench rubric's offline rule) gives a known label to check each verdict
+against. The server runs on 127.0.0.1 in a child process and sleeps `--latency` seconds per
+request, like a remote judge would.
 """
 
 from __future__ import annotations
@@ -21,15 +22,16 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from vlsbench_task.judge import JudgeEngine, JudgeSettings
-from vlsbench_task.judge.backends.keyword import classify
 from vlsbench_task.judge.local_server import LocalJudgeServer, synthetic_items
+
+from vlsbench_task.vlsbench.benchmark import RUBRIC
 
 
 def serve(latency_s: float, commands: Connection) -> None:
     """The local server in a process of its own, so its request handling does not compete with
     the judge for this process's GIL (a remote API would not either). Answers each command with
     the sizes of the request bodies received so far."""
-    with LocalJudgeServer(latency_s=latency_s) as server:
+    with LocalJudgeServer(rubrics=[RUBRIC], latency_s=latency_s) as server:
         commands.send(server.base_url)
         while commands.recv() != "stop":
             commands.send(list(server.body_bytes))
@@ -43,7 +45,8 @@ def run(server: Connection, items, settings: JudgeSettings, label: str) -> dict:
     verdicts, stats = engine.judge_all(items, desc=label)
     wall = time.monotonic() - started
     wrong = sum(
-        verdict.label != classify(item.response)[0] for item, verdict in zip(items, verdicts, strict=True)
+        not verdict.ok or verdict.answer["label"] != RUBRIC.offline.answer(item.fields).label
+        for item, verdict in zip(items, verdicts, strict=True)
     )
     server.send("sizes")
     sizes = server.recv()[first_request:]
@@ -71,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     server_process = multiprocessing.Process(target=serve, args=(args.latency, child_end), daemon=True)
     server_process.start()
     with tempfile.TemporaryDirectory() as tmp:
-        items = synthetic_items(Path(tmp), args.n, tuple(args.image_size))
+        items = synthetic_items(Path(tmp), args.n, RUBRIC, tuple(args.image_size))
         base = JudgeSettings(base_url=server.recv(), api_key="benchmark", cache_path=None)
         cached = base.with_overrides(concurrency=args.concurrency, cache_path=Path(tmp) / "cache.sqlite3")
         results = [
