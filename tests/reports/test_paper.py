@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from vlsbench_task.base import registry
+from vlsbench_task.reports import reproduce
 from vlsbench_task.reports.paper import load_table, tables
 from vlsbench_task.reports.paper_models import PAPER_MODELS, models_of_table, paper_model_for
 from vlsbench_task.reports.reproduce import generation_settings
@@ -184,3 +185,25 @@ def test_models_of_another_table_are_refused():
         text=True,
     )
     assert done.returncode != 0 and re.search(r"not in this table: bard", done.stderr)
+
+
+# Stands in for lmms-eval: writes a results file holding exactly the tasks it was asked to run.
+FAKE_LMMS_EVAL = """#!{python}
+import json, pathlib, sys
+args = sys.argv[1:]
+out = pathlib.Path(args[args.index("--output_path") + 1]) / "model"
+out.mkdir(parents=True, exist_ok=True)
+tasks = args[args.index("--tasks") + 1].split(",")
+(out / "20250101_000000_results.json").write_text(json.dumps({{"results": {{t: {{}} for t in tasks}}}}))
+"""
+
+
+def test_a_model_that_ran_every_task_it_can_run_is_completed(tmp_path, monkeypatch, capsys):
+    fake = tmp_path / "lmms-eval"
+    fake.write_text(FAKE_LMMS_EVAL.format(python=sys.executable))
+    fake.chmod(0o755)
+    monkeypatch.setattr(reproduce, "_executable", lambda: str(fake))
+    # llava_hf cannot run figstep_textonly, so its run holds figstep only.
+    assert reproduce.main("figstep", ["--out", str(tmp_path / "runs"), "--models", "llava-1.5-7b"]) == 0
+    assert "not completed" not in capsys.readouterr().out
+    assert reproduce.completed(tmp_path / "runs" / "llava-1.5-7b", ("figstep",))

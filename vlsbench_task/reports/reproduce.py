@@ -143,7 +143,7 @@ def main(benchmark: str, argv: list[str] | None = None) -> int:
             continue
         env = {**os.environ, **{target: os.environ[source] for target, source in model.env_from.items()}}
         done = subprocess.run([_executable(), *command[1:]], env=env)
-        if done.returncode != 0 or not completed(folder, tasks):
+        if done.returncode != 0 or not completed(folder, model_tasks):
             failed.append(model.key)
     if failed:
         print(f"# not completed: {', '.join(failed)} (run again to retry)")
