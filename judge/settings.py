@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
@@ -87,8 +88,13 @@ class JudgeSettings:
     def with_overrides(self, **overrides) -> JudgeSettings:
         return replace(self, **{key: value for key, value in overrides.items() if value is not None})
 
-    def problem(self) -> str | None:
-        """Why this judge cannot work, or None. Checked before any download or inference."""
+    def problem(self, rubrics: Iterable[Rubric] = ()) -> str | None:
+        """Why this judge cannot work, or cannot judge `rubrics`, or None. Checked before any
+        download or inference."""
+        if self.backend == "keyword":
+            missing = [rubric.name for rubric in rubrics if rubric.offline is None]
+            if missing:
+                return f"the keyword judge has no offline rules for {', '.join(missing)}"
         if self.backend == "openai" and not (self.api_key or self.base_url):
             return (
                 "no judge is configured: set VLSBENCH_JUDGE_API_KEY (or OPENAI_API_KEY) to judge with "
@@ -99,8 +105,8 @@ class JudgeSettings:
             return "VLSBENCH_JUDGE_CONCURRENCY must be at least 1"
         return None
 
-    def check(self) -> None:
-        if (problem := self.problem()) is not None:
+    def check(self, rubrics: Iterable[Rubric] = ()) -> None:
+        if (problem := self.problem(rubrics)) is not None:
             raise JudgeNotConfigured(problem)
 
     def describe(self, rubric: Rubric) -> dict:

@@ -22,7 +22,7 @@ from pathlib import Path
 from .base import registry, scoring
 from .base.benchmark import Benchmark
 from .base.data import DataUnavailable, locate
-from .base.judging import judge_documents, judge_problem
+from .base.judging import judge_documents
 from .judge import JudgeEngine, JudgeNotConfigured
 from .judge_options import add_judge_arguments, judge_settings
 
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         task = args.task or registry.task_of_samples_file(args.samples)
         config, benchmark = _judged_task(task)
         settings = judge_settings(args, task, config.get("judge_model"))
-        if (problem := judge_problem(settings, benchmark)) is not None:
+        if (problem := settings.problem(benchmark.rubrics.values())) is not None:
             hint = (
                 ""
                 if settings.backend == "keyword"

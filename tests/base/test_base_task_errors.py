@@ -40,3 +40,15 @@ def test_an_unavailable_benchmark_ends_in_one_clear_line(run_lmms_eval):
     assert "Set MMSAFEAWARE_DATA_DIR to a local copy" in line
     assert "During handling of the above exception" not in run.output  # no chained httpx traceback
     assert run.output.count("Traceback") == 1
+
+
+def test_an_unusable_offline_judge_setting_is_named_before_any_download(run_lmms_eval, tmp_path):
+    with HubEmulator({"Foreshhh/vlsbench": {"data.json": b"[]", "imgs.tar": b""}}) as hub:
+        env = {"HF_HUB_OFFLINE": "", "HF_ENDPOINT": hub.url, "HF_HOME": str(tmp_path / "hf")}
+        run = run_lmms_eval(
+            ["--model", "dummy", "--tasks", "vlsbench_keyword"],
+            env={**env, "VLSBENCH_DATA_DIR": "", "VLSBENCH_JUDGE_CONCURRENCY": "0"},
+        )
+    assert hub.gets == [] and hub.revisions == []
+    assert not list(run.output_dir.rglob("*_results.json"))
+    assert "VLSBENCH_JUDGE_CONCURRENCY must be at least 1" in _error_line(run)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from ..judge import JudgeEngine, JudgeItem, JudgeSettings, RunStats, Status, Verdict
+from ..judge import JudgeEngine, JudgeItem, RunStats, Status, Verdict
 from .benchmark import Benchmark
 from .images import OK
 from .scoring import Verdicts
@@ -44,11 +44,3 @@ def judge_documents(
     for row, name, index in sorted(found):
         by_row.setdefault(row, {}).setdefault(name, []).append(found[row, name, index])
     return by_row, stats
-
-
-def judge_problem(settings: JudgeSettings, benchmark: Benchmark) -> str | None:
-    """Why this judge cannot judge this benchmark, or None: checked before any download or inference."""
-    if settings.backend == "keyword":
-        missing = [rubric.name for rubric in benchmark.rubrics.values() if rubric.offline is None]
-        return f"the keyword judge has no offline rules for {', '.join(missing)}" if missing else None
-    return settings.problem()

@@ -28,7 +28,7 @@ from . import hooks, registry, scoring
 from .benchmark import Benchmark, benchmark_named
 from .data import DataUnavailable, locate
 from .images import OK
-from .judging import judge_documents, judge_problem
+from .judging import judge_documents
 
 SPLIT = "test"
 # lmms-eval's own default (--reasoning_tags): made the task's setting, so the judge grades the answer
@@ -91,7 +91,7 @@ class SafetyTask(ConfigurableMessagesTask):
     def _judge_problem(self, task: str) -> str | None:
         if self.judge_settings is None:
             return None
-        problem = judge_problem(self.judge_settings, self.benchmark)
+        problem = self.judge_settings.problem(self.benchmark.rubrics.values())
         if problem is None:
             return None
         offline = f"{task}_keyword"  # the name of a judged task's offline variant, where it has one

@@ -68,8 +68,7 @@ def run(args: argparse.Namespace) -> int:
         spec, rubric = resolve_rubric(args.rubric)
         fixed = parse_fixed(args.field)
         settings = judge_settings(args)
-        if settings.backend == "keyword" and rubric.offline is None:
-            raise QualifyError(f"the {rubric.name} rubric has no offline rule for the keyword judge")
+        settings.check([rubric])
         engine = JudgeEngine(settings)
         folder, origin = locate("msts", "MSTS", msts.SPEC)
         responses = msts.responses(folder)
