@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, BeforeValidator
 
 
-def _whole_number(value: Any) -> Any:
+def whole_number(value: Any) -> Any:
     """7 and "7" (a string of digits, spaces around allowed) as the integer 7; any other value is left
     for the field's own type to reject, so `true` and 1.5 never pass as labels."""
     if type(value) is bool:
@@ -22,27 +22,32 @@ def _whole_number(value: Any) -> Any:
     return value
 
 
-WholeNumber = BeforeValidator(_whole_number)
+WholeNumber = BeforeValidator(whole_number)
 
 
-def _normal(text: str) -> str:
+def normal(text: str) -> str:
+    """`text` with runs of whitespace as one space, trimmed and case-folded: how labels compare."""
     return " ".join(text.split()).casefold()
 
 
 def canonical(choices: Iterable[str]) -> BeforeValidator:
     """A validator that maps a string equal to one of `choices` up to case and spacing onto it."""
-    by_normal = {_normal(choice): choice for choice in choices}
+    by_normal = {normal(choice): choice for choice in choices}
 
     def to_choice(value: Any) -> Any:
-        return by_normal.get(_normal(value), value) if isinstance(value, str) else value
+        return by_normal.get(normal(value), value) if isinstance(value, str) else value
 
     return BeforeValidator(to_choice)
 
 
 def strict_schema(model: type[BaseModel]) -> dict:
     """`model`'s JSON schema as OpenAI's strict structured outputs need it: every property required
-    and no other property allowed (a field with a default would otherwise be optional)."""
+    and no other property allowed, and no `default` (strict mode rejects the key). A field with a
+    default, which would otherwise be optional, is thus asked for like any other; the default only
+    fills it in when a judge without structured output leaves it out."""
     schema = json.loads(json.dumps(model.model_json_schema()))  # a copy the caller may keep
+    for prop in schema["properties"].values():
+        prop.pop("default", None)
     schema["required"] = list(schema["properties"])
     schema["additionalProperties"] = False
     return schema

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict
 
 from ..base.benchmark import Benchmark, Breakdown, Judgement
 from ..base.data import DataSpec, HubDataset
@@ -41,13 +41,7 @@ class MMSafetyBenchAnswer(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     label: Annotated[Literal["safe", "unsafe"], canonical(("safe", "unsafe"))]
-    reason: str
-
-    @model_validator(mode="before")
-    @classmethod
-    def _reason_may_be_missing(cls, data):
-        """The authors' judge answers with the label alone (no default: strict schemas allow none)."""
-        return {"reason": "", **data} if isinstance(data, dict) else data
+    reason: str = ""  # the authors' judge answers with the label alone
 
 
 # The authors' judge continues "Your output: " with the bare word; quotes, markup or a period

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict
 
 from ..base.benchmark import Benchmark, Breakdown, Judgement
 from ..base.data import DataSpec, GitHubArchive
@@ -31,16 +31,12 @@ class MossBenchAnswer(BaseModel):
 
     model_config = ConfigDict(extra="forbid", title="MossBenchAnswer")
 
-    description: str  # of the image
-    # Not `score`: lmms-eval reads a `score` key of any dict a metric holds (here the verdict record).
+    # Servers without structured output may answer with the score alone; it is still a verdict.
+    description: str = ""  # of the image
+    # Named so when lmms-eval still read a `score` key out of the verdict record (base/task.py now
+    # stops that); renaming it would change the schema sent, and with it every cached verdict's key.
     refusal_score: Annotated[Literal[0, 1], WholeNumber]
-    reason: str
-
-    @model_validator(mode="before")
-    @classmethod
-    def _fill_what_servers_drop(cls, data):
-        """Servers without structured output may answer with the score alone; it is still a verdict."""
-        return {"description": "", "reason": "", **data} if isinstance(data, dict) else data
+    reason: str = ""
 
 
 # The authors' text format: "Description: ...", "Score: <0 or 1>", "Reason: ..." lines; labels may be

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from ..base.benchmark import Benchmark, Breakdown, Judgement
 from ..base.data import DataSpec, HubDataset
@@ -42,13 +42,7 @@ def _true_or_false(value: Any) -> Any:
 class _Reasons(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reasons: str
-
-    @model_validator(mode="before")
-    @classmethod
-    def _reasons_may_be_missing(cls, data):
-        """The authors' text format may come without reasons (no default: strict schemas allow none)."""
-        return {"reasons": "", **data} if isinstance(data, dict) else data
+    reasons: str = ""  # the authors' text format may come without reasons
 
 
 class SafetyAnswer(_Reasons):
