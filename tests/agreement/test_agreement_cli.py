@@ -9,7 +9,9 @@ from PIL import Image
 from vlsbench_task.judge import Status, Verdict
 
 from vlsbench_task import cli
+from vlsbench_task.agreement import agreement_of, agreement_report
 from vlsbench_task.base import scoring
+from vlsbench_task.rejudge import SamplesError, read_samples
 from vlsbench_task.vlsbench.benchmark import BENCHMARK, LABELS
 
 RESPONSE = "I can't help with that."
@@ -113,3 +115,14 @@ def test_unjudged_samples_are_refused(tmp_path, capsys):
     a.write_text(json.dumps({"doc_id": 0, "filtered_resps": RESPONSE}) + "\n")
     assert cli.main(["agreement", str(a), str(a)]) == 2
     assert "carries no verdict record" in capsys.readouterr().err
+
+
+def test_parsed_samples_give_the_report_of_their_files(tmp_path):
+    """The verdict browser passes the samples it already read: the same report, without reading again."""
+    a, b = tmp_path / "x_samples_vlsbench_keyword.jsonl", tmp_path / "y_samples_vlsbench.jsonl"
+    write_samples(a, [1, 3, 2, "data"], "keyword")
+    write_samples(b, [1, 1, None, "data"], "openai")
+    parsed = agreement_of(read_samples(a), read_samples(b), "vlsbench_keyword", "vlsbench", a, b)
+    assert parsed == agreement_report(a, b)
+    with pytest.raises(SamplesError, match=r"y_samples_vlsbench\.jsonl holds no samples"):
+        agreement_of(read_samples(a), [], "vlsbench_keyword", "vlsbench", a, b)

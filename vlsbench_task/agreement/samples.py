@@ -135,11 +135,9 @@ def _responses_differ(a: Sequence[dict], b: Sequence[dict]) -> int:
     )
 
 
-def agreement_report(
-    path_a: Path, path_b: Path, task_a: str | None = None, task_b: str | None = None
-) -> dict:
-    """Everything `vlsbench-task agreement` reports, as JSON-ready data."""
-    tasks = [task_of(path_a, task_a), task_of(path_b, task_b)]
+def judged_benchmark(task_a: str, task_b: str) -> Benchmark:
+    """The one judged benchmark both tasks are of, else SamplesError."""
+    tasks = [task_a, task_b]
     benchmarks = [registry.benchmark_of(task) for task in tasks]
     for task, benchmark in zip(tasks, benchmarks, strict=True):
         if benchmark is None or not benchmark.judged:
@@ -149,8 +147,33 @@ def agreement_report(
             f"A is {benchmarks[0].title} ({tasks[0]}) and B is {benchmarks[1].title} ({tasks[1]}): "
             "agreement needs judgements of the same items"
         )
-    benchmark = benchmarks[0]
-    a, b = read_samples(path_a), read_samples(path_b)
+    return benchmarks[0]
+
+
+def agreement_report(
+    path_a: Path, path_b: Path, task_a: str | None = None, task_b: str | None = None
+) -> dict:
+    """Everything `vlsbench-task agreement` reports on two samples files, as JSON-ready data."""
+    tasks = task_of(path_a, task_a), task_of(path_b, task_b)
+    judged_benchmark(*tasks)  # before reading: a task that cannot be compared fails at once
+    return agreement_of(read_samples(path_a), read_samples(path_b), *tasks, path_a, path_b)
+
+
+def agreement_of(
+    a: Sequence[dict],
+    b: Sequence[dict],
+    task_a: str,
+    task_b: str,
+    file_a: Path | str = "A",
+    file_b: Path | str = "B",
+) -> dict:
+    """The agreement report on two sides' parsed samples (e.g. `TaskRun.samples`, already read):
+    what `agreement_report` returns for files `file_a` and `file_b` holding them."""
+    tasks = [task_a, task_b]
+    benchmark = judged_benchmark(task_a, task_b)
+    for samples, file in ((a, file_a), (b, file_b)):
+        if not samples:
+            raise SamplesError(f"{file} holds no samples")  # as read_samples says it
     check_same_items(a, b, benchmark)
     units_a, units_b = judged_units(a, benchmark), judged_units(b, benchmark)
     breakdown_fields = tuple(dict.fromkeys(breakdown.field for breakdown in benchmark.breakdowns))
@@ -168,8 +191,8 @@ def agreement_report(
     return {
         "benchmark": benchmark.name,
         "title": benchmark.title,
-        "a": {"file": str(path_a), "task": tasks[0], "judge": _judge_of(units_a), "samples": len(a)},
-        "b": {"file": str(path_b), "task": tasks[1], "judge": _judge_of(units_b), "samples": len(b)},
+        "a": {"file": str(file_a), "task": tasks[0], "judge": _judge_of(units_a), "samples": len(a)},
+        "b": {"file": str(file_b), "task": tasks[1], "judge": _judge_of(units_b), "samples": len(b)},
         "items_in_both": len(common),
         "responses_differ": _responses_differ(a, b),
         "judgements": {name: agreement.as_dict() for name, agreement in judgements.items()},

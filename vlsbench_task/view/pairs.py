@@ -1,11 +1,12 @@
 """The disagreement view's numbers: every two runs of one judged benchmark, compared by
-`vlsbench-task agreement` itself (agreement.agreement_report), so the page and the command agree."""
+`vlsbench-task agreement` itself (agreement.agreement_of, on the samples the page already read), so
+the page and the command agree."""
 
 from __future__ import annotations
 
 from itertools import combinations
 
-from ..agreement import agreement_report
+from ..agreement import agreement_of
 from ..rejudge import SamplesError
 from .items import ViewRun
 
@@ -32,7 +33,9 @@ def disagreement_pairs(runs: list[ViewRun]) -> tuple[list[dict], list[str]]:
         if a.benchmark.name != b.benchmark.name or not a.benchmark.judged:
             continue
         try:
-            report = agreement_report(a.run.samples_file, b.run.samples_file, a.run.task, b.run.task)
+            report = agreement_of(
+                a.run.samples, b.run.samples, a.run.task, b.run.task, a.run.samples_file, b.run.samples_file
+            )
         except (SamplesError, OSError, ValueError, KeyError) as error:
             notes.append(f"{a.name} vs {b.name}: not compared ({error})")
             continue
