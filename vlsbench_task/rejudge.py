@@ -13,7 +13,6 @@ Exit status: 0 every scorable sample judged, 1 some judge errors, 2 bad input (o
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import statistics
 import sys
@@ -22,7 +21,7 @@ from pathlib import Path
 from .base import registry, scoring
 from .base.benchmark import Benchmark
 from .base.data import DataUnavailable, locate
-from .base.judging import judge_documents
+from .base.judging import describe_judges, judge_documents
 from .judge import JudgeEngine, JudgeNotConfigured
 from .judge_options import add_judge_arguments, judge_settings
 
@@ -75,8 +74,8 @@ def run(args: argparse.Namespace) -> int:
         samples = read_samples(args.samples)
         options = config.get("options") or {}
         folder, origin = locate(benchmark.name, benchmark.title, benchmark.data)
-        docs = [{**doc, "row": row} for row, doc in enumerate(benchmark.load(folder, options))]
-        prompt_of = _function(config["doc_to_text"])
+        docs = benchmark.documents(folder, options)
+        prompt_of = registry.function(config["doc_to_text"])
         matched = [match_doc(sample, docs, benchmark, prompt_of) for sample in samples]
         responses = [responses_of(sample, config.get("repeats", 1)) for sample in samples]
     except (JudgeNotConfigured, SamplesError, DataUnavailable, OSError, ValueError) as error:
@@ -102,14 +101,13 @@ def run(args: argparse.Namespace) -> int:
         for sample, values in zip(samples, per_sample, strict=True):
             kept = {key: sample[key] for key in LMMS_EVAL_FIELDS if key in sample}
             file.write(json.dumps({**kept, **values}, ensure_ascii=False) + "\n")
-    descriptions = {name: settings.describe(j.rubric) for name, j in benchmark.judgements.items()}
     report = {
         "source": str(args.samples.resolve()),
         "task": task,
         "data_origin": origin,
         "n_samples": len(samples),
         "metrics": aggregate(per_sample, entries),
-        "judge": next(iter(descriptions.values())) if len(descriptions) == 1 else descriptions,
+        "judge": describe_judges(settings, benchmark),
         "run_stats": stats.as_dict(),
     }
     metrics_out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -128,11 +126,6 @@ def _judged_task(task: str) -> tuple[dict, Benchmark]:
         judged = [name for name in registry.task_names() if (b := registry.benchmark_of(name)) and b.judged]
         raise SamplesError(f"{task} is not a judged task of vlsbench-task; judged tasks: {', '.join(judged)}")
     return registry.configs()[task], benchmark.with_prompt_overrides()
-
-
-def _function(dotted: str):
-    module, _, name = dotted.rpartition(".")
-    return getattr(importlib.import_module(module), name)
 
 
 def read_samples(path: Path) -> list[dict]:
@@ -202,6 +195,6 @@ def aggregate(per_sample: list[dict], entries: list[dict]) -> dict:
         if aggregation == "mean":
             result[entry["metric"]] = statistics.fmean(values) if values else None
         else:
-            function = _function(aggregation) if isinstance(aggregation, str) else aggregation
+            function = registry.function(aggregation) if isinstance(aggregation, str) else aggregation
             result[entry["metric"]] = function(values) if values else None
     return result

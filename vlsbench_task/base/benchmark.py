@@ -65,7 +65,7 @@ class Benchmark:
     title: str
     data: DataSpec
     # (data folder, options) -> one document per row, in order, each with a `data_status`; rows that
-    # cannot be used keep their place with the reason as status. The base adds `row` (the position).
+    # cannot be used keep their place with the reason as status. `documents` adds `row` (the position).
     load: Callable[[Path, Options], list[dict]]
     item_fields: Sequence[str]  # document fields that identify an item in the samples log
     # The metric values of a usable document: judged benchmarks get (document, outcomes, options),
@@ -78,6 +78,10 @@ class Benchmark:
     row_metrics: Callable[[dict], dict[str, Any]] | None = None
     breakdowns: Sequence[Breakdown] = ()
     contrasts: Sequence[Contrast] = ()
+
+    def documents(self, folder: Path, options: Options) -> list[dict]:
+        """Every row as a document, its position added as `row`."""
+        return [{**doc, "row": row} for row, doc in enumerate(self.load(folder, options))]
 
     @property
     def judged(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from ..judge import JudgeEngine, JudgeItem, RunStats, Status, Verdict
+from ..judge import JudgeEngine, JudgeItem, JudgeSettings, RunStats, Status, Verdict
 from .benchmark import Benchmark
 from .images import OK
 from .scoring import Verdicts
@@ -44,3 +44,9 @@ def judge_documents(
     for row, name, index in sorted(found):
         by_row.setdefault(row, {}).setdefault(name, []).append(found[row, name, index])
     return by_row, stats
+
+
+def describe_judges(settings: JudgeSettings, benchmark: Benchmark) -> dict:
+    """What to record of the judge: one description, or one per judgement where there are several."""
+    descriptions = {name: settings.describe(j.rubric) for name, j in benchmark.judgements.items()}
+    return next(iter(descriptions.values())) if len(descriptions) == 1 else descriptions

@@ -5,6 +5,8 @@ for the commands that work on saved outputs, and for the contract tests.
 from __future__ import annotations
 
 import functools
+import importlib
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 
@@ -39,6 +41,12 @@ def configs() -> dict[str, dict]:
         if isinstance(name, str):
             found[name] = config
     return found
+
+
+def function(dotted: str) -> Callable:
+    """The function a YAML names with `!function a.b.c` (read above as the string)."""
+    module, _, name = dotted.rpartition(".")
+    return getattr(importlib.import_module(module), name)
 
 
 def task_names() -> list[str]:

@@ -28,7 +28,7 @@ from . import hooks, registry, scoring
 from .benchmark import Benchmark, benchmark_named
 from .data import DataUnavailable, locate
 from .images import OK
-from .judging import judge_documents
+from .judging import describe_judges, judge_documents
 
 SPLIT = "test"
 # lmms-eval's own default (--reasoning_tags): made the task's setting, so the judge grades the answer
@@ -69,10 +69,7 @@ class SafetyTask(ConfigurableMessagesTask):
         metadata = dict(config.get("metadata") or {})
         metadata.update(benchmark=benchmark.name, data_origin=origin)
         if self.judge_settings is not None:
-            descriptions = {
-                name: self.judge_settings.describe(j.rubric) for name, j in benchmark.judgements.items()
-            }
-            metadata["judge"] = next(iter(descriptions.values())) if len(descriptions) == 1 else descriptions
+            metadata["judge"] = describe_judges(self.judge_settings, benchmark)
         config["metadata"] = metadata
         config.setdefault("test_split", SPLIT)
         config.setdefault("reasoning_tags", REASONING_TAGS)
@@ -111,7 +108,7 @@ class SafetyTask(ConfigurableMessagesTask):
             raise TaskNotReady(str(error)) from None
         if judge_problem:
             raise JudgeNotConfigured(judge_problem)
-        docs = [{**doc, "row": row} for row, doc in enumerate(benchmark.load(folder, self.options))]
+        docs = benchmark.documents(folder, self.options)
         if not docs:
             raise TaskNotReady(f"{benchmark.title}: {folder} holds no items")
         return docs, origin

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib
 import io
 import json
 import os
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from ..base import registry
 from ..base.data import data_dir_variable, locate
 from ..base.images import OK, open_rgb
 from ..rejudge import SamplesError, match_doc
@@ -39,10 +39,7 @@ class ImageSizes:
 
 def _prompt_function(config: dict) -> Callable[[dict], str] | None:
     dotted = config.get("doc_to_text")
-    if not isinstance(dotted, str):
-        return None
-    module, _, name = dotted.rpartition(".")
-    return getattr(importlib.import_module(module), name)
+    return registry.function(dotted) if isinstance(dotted, str) else None
 
 
 def data_folder(view_run: ViewRun) -> Path:
@@ -75,8 +72,7 @@ class ImageFinder:
                 found = None, f"task {view_run.run.task} is not shipped by this installation"
             else:
                 try:
-                    docs = view_run.benchmark.load(data_folder(view_run), options)
-                    found = [{**doc, "row": row} for row, doc in enumerate(docs)], None
+                    found = view_run.benchmark.documents(data_folder(view_run), options), None
                 except Exception as error:  # whatever stops the data loading costs only the thumbnails
                     found = None, f"{view_run.benchmark.title} data not found: {error}"
             self._documents[key] = found
