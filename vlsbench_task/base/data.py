@@ -42,6 +42,14 @@ def cache_root() -> Path:
     return Path(platformdirs.user_cache_dir("vlsbench_task"))
 
 
+def file_tag(path: Path, length: int = 16) -> str:
+    """A name for one version of a file, without reading it: its resolved path (in the HF cache, the
+    blob of one file version), size and modification time."""
+    resolved = Path(path).resolve()
+    stat = resolved.stat()
+    return hashlib.sha256(f"{resolved}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:length]
+
+
 @dataclass(frozen=True)
 class HubDataset:
     """Files of a Hugging Face dataset repository at a revision (HF cache, HF_TOKEN, HF_HUB_OFFLINE

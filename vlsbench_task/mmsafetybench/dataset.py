@@ -15,7 +15,6 @@ the status `missing_row`.
 from __future__ import annotations
 
 import collections
-import hashlib
 import json
 import os
 import tempfile
@@ -26,7 +25,7 @@ import pyarrow.parquet as pq
 from loguru import logger
 
 from ..base.benchmark import report_unusable
-from ..base.data import DataVerificationError, cache_root
+from ..base.data import DataVerificationError, cache_root, file_tag
 from ..base.images import MISSING_IMAGE, OK, check_image
 
 # (the authors' scenario folder, the hub config), in the authors' order
@@ -165,10 +164,7 @@ def _document(row: dict, scenario: str, kind: str, image_file: Path | None) -> d
 
 def _image_folder(parquet: Path) -> Path:
     """A cache folder for one parquet file's images, named after that file's identity."""
-    resolved = parquet.resolve()  # in the HF cache: the blob, one per file version
-    stat = resolved.stat()
-    tag = hashlib.sha256(f"{resolved}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
-    return cache_root() / "mmsafetybench_images" / tag
+    return cache_root() / "mmsafetybench_images" / file_tag(parquet)
 
 
 def _image_file(folder: Path, index: int, image) -> Path | None:

@@ -8,7 +8,6 @@ says why it cannot be scored, so the denominator never shrinks silently.
 from __future__ import annotations
 
 import collections
-import hashlib
 import json
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from tqdm import tqdm
 
 from ..archives import extract_once
 from ..base.benchmark import report_unusable
-from ..base.data import cache_root
+from ..base.data import cache_root, file_tag
 from ..base.images import check_image
 
 EMPTY_INSTRUCTION = "empty_instruction"
@@ -44,10 +43,8 @@ class DataError(ValueError):
 def image_root(folder: Path) -> Path:
     """The folder that `image_path` is relative to: `folder`, or `imgs.tar` extracted once."""
     if not (folder / "imgs").is_dir() and (folder / "imgs.tar").is_file():
-        tar = (folder / "imgs.tar").resolve()  # in the HF cache: the blob, one per dataset file version
-        stat = tar.stat()
-        tag = hashlib.sha256(f"{tar}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
-        return extract_once(tar, cache_root() / "vlsbench_images" / tag)
+        tar = folder / "imgs.tar"
+        return extract_once(tar, cache_root() / "vlsbench_images" / file_tag(tar))
     return folder
 
 
