@@ -7,11 +7,13 @@ import json
 
 import pytest
 from hub_emulator import write_folder
+from loguru import logger
 from siuo_support import hub_files
 
-from vlsbench_task.base.data import DataVerificationError
+from vlsbench_task.base.data import DataVerificationError, locate
 from vlsbench_task.base.images import MISSING_IMAGE, OK, UNREADABLE_IMAGE
 from vlsbench_task.siuo import dataset
+from vlsbench_task.siuo.benchmark import BENCHMARK
 
 CATEGORY_COUNTS = {
     "privacy violation": 21,
@@ -97,3 +99,18 @@ def test_options_other_than_a_to_d_are_refused(folder):
 def test_a_folder_without_the_json_names_the_expected_layout(tmp_path):
     with pytest.raises(DataVerificationError, match=r"siuo_mcqa\.json is missing"):
         dataset.verify_mcqa(tmp_path)
+
+
+def test_a_release_of_another_size_is_warned_about_once(folder, monkeypatch):
+    gen = folder / dataset.GEN_FILE
+    gen.write_text(json.dumps(json.loads(gen.read_text())[:5]))
+    monkeypatch.setenv("SIUO_DATA_DIR", str(folder))
+    warnings: list[str] = []
+    sink = logger.add(warnings.append, level="WARNING", format="{message}")
+    try:
+        found, _ = locate("siuo", "SIUO", BENCHMARK.data)  # verifies the copy
+        docs = BENCHMARK.documents(found, {})
+    finally:
+        logger.remove(sink)
+    assert len(docs) == 5
+    assert sum("holds 5 items; the authors' release has 167" in w for w in warnings) == 1

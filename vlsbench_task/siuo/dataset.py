@@ -52,6 +52,12 @@ def read_items(path: Path, keys: tuple[str, ...]) -> list[dict]:
         absent = [key for key in keys if not isinstance(item, dict) or key not in item]
         if absent:
             raise DataError(f"{path}: item {index} lacks {', '.join(absent)}")
+    return items
+
+
+def _load_items(path: Path, keys: tuple[str, ...]) -> list[dict]:
+    """`read_items`, warning (once per load, not again at verification) when the count is off."""
+    items = read_items(path, keys)
     if len(items) != N_ITEMS:
         logger.warning(f"SIUO: {path} holds {len(items)} items; the authors' release has {N_ITEMS}")
     return items
@@ -73,7 +79,7 @@ def _image_and_status(folder: Path, item: dict) -> tuple[str, str]:
 
 def load_gen(folder: Path, options: Mapping | None = None) -> list[dict]:
     docs = []
-    for item in read_items(Path(folder) / GEN_FILE, _GEN_KEYS):
+    for item in _load_items(Path(folder) / GEN_FILE, _GEN_KEYS):
         image_file, status = _image_and_status(folder, item)
         docs.append(
             {
@@ -90,7 +96,7 @@ def load_gen(folder: Path, options: Mapping | None = None) -> list[dict]:
 def load_mcqa(folder: Path, options: Mapping | None = None) -> list[dict]:
     path = Path(folder) / MCQA_FILE
     docs = []
-    for index, item in enumerate(read_items(path, _MCQA_KEYS)):
+    for index, item in enumerate(_load_items(path, _MCQA_KEYS)):
         choices = item["options"]
         if not isinstance(choices, dict) or sorted(choices) != list(CHOICES):
             raise DataError(f"{path}: item {index} must have the options {', '.join(CHOICES)}")
