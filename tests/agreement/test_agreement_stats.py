@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from vlsbench_task.agreement import binary_kappa, cohen_kappa, paired_difference
+from vlsbench_task.agreement import Kappa, binary_kappa, cohen_kappa, paired_difference
 from vlsbench_task.reports.stats import Z95, difference
 
 
@@ -119,3 +119,23 @@ def test_paired_difference_stays_within_its_range():
         interval = paired_difference(*counts)
         point = 100 * (counts[1] - counts[2]) / sum(counts)
         assert -100 <= interval.low <= point <= interval.high <= 100
+
+
+def test_kappa_text_as_the_agreement_report_and_the_qualification_table_write_it():
+    with_interval, one_sided = Kappa(0.5, 0.25, 0.75, 9), Kappa(0.0, None, None, 9, "one side")
+    undefined = Kappa(None, None, None, 0, "no items")
+    assert [str(k) for k in (with_interval, one_sided, undefined)] == [
+        "0.500 [0.250, 0.750]",
+        "0.000 (one side)",
+        "n/a (no items)",
+    ]
+    qualify = {"width": 6, "undefined": "n/a", "one_sided": "(one outcome only)"}
+    assert [k.text(**qualify) for k in (with_interval, one_sided, undefined)] == [
+        " 0.500 [0.250, 0.750]",
+        " 0.000 (one outcome only)",
+        "n/a",
+    ]
+    assert (
+        one_sided.text(one_sided="({note}: see the raw agreement)")
+        == "0.000 (one side: see the raw agreement)"
+    )

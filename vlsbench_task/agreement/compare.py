@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from ..judge import Rubric
 from ..reports.stats import Interval, wilson
@@ -130,7 +130,7 @@ class Agreement:
                     "n": part.n,
                     "agreeing": part.agreeing,
                     "raw_agreement": part.raw_agreement,
-                    "kappa": _kappa_dict(part.kappa),
+                    "kappa": asdict(part.kappa),
                 }
         return found
 
@@ -139,7 +139,7 @@ class Agreement:
             "rubric": self.rubric,
             "outcomes": list(self.outcomes),
             "n": self.n,
-            "kappa": _kappa_dict(self.kappa),
+            "kappa": asdict(self.kappa),
             "raw_agreement": self.raw_agreement,
             "raw_agreement_interval": _interval_dict(self.raw_agreement_interval),
             "confusion": {
@@ -155,16 +155,6 @@ class Agreement:
             "error_statuses": self.error_statuses,
             "disagreements": [{"key": p.key, "a": p.a, "b": p.b} for p in self.disagreements],
         }
-
-
-def _kappa_dict(kappa: Kappa) -> dict:
-    return {
-        "value": kappa.value,
-        "low": kappa.low,
-        "high": kappa.high,
-        "n": kappa.n,
-        "note": kappa.note,
-    }
 
 
 def _interval_dict(interval: Interval | None) -> dict | None:

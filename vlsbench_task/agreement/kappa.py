@@ -22,12 +22,19 @@ class Kappa:
     n: int
     note: str | None = None
 
-    def __str__(self) -> str:
+    def text(self, width: int = 0, undefined: str = "n/a ({note})", one_sided: str = "({note})") -> str:
+        """The value (3 decimals, right-aligned in `width`) and its interval; where kappa has no
+        interval, `one_sided` follows the value; where it has no value, `undefined` stands alone
+        (both may name the `{note}`)."""
         if self.value is None:
-            return f"n/a ({self.note})"
+            return undefined.format(note=self.note)
+        value = f"{self.value:{width or ''}.3f}"
         if self.low is None:
-            return f"{self.value:.3f} ({self.note})"
-        return f"{self.value:.3f} [{self.low:.3f}, {self.high:.3f}]"
+            return f"{value} {one_sided.format(note=self.note)}"
+        return f"{value} [{self.low:.3f}, {self.high:.3f}]"
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 def cohen_kappa(matrix: Sequence[Sequence[int]]) -> Kappa:

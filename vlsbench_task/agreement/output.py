@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
 from pathlib import Path
 
+from ..reports.markdown import table
 from .compare import UNMATCHED
+from .kappa import Kappa
 
 # --- Output ----------------------------------------------------------------------------------------
 
@@ -23,16 +24,7 @@ def _span(interval: dict | None, digits: int = 1) -> str:
 
 
 def _kappa_text(kappa: dict) -> str:
-    if kappa["value"] is None:
-        return f"n/a ({kappa['note']})"
-    if kappa["low"] is None:
-        return f"{kappa['value']:.3f} ({kappa['note']}: kappa says nothing here, see the raw agreement)"
-    return f"{kappa['value']:.3f} [{kappa['low']:.3f}, {kappa['high']:.3f}]"
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return lines + ["| " + " | ".join(row) + " |" for row in rows]
+    return Kappa(**kappa).text(one_sided="({note}: kappa says nothing here, see the raw agreement)")
 
 
 def _keys(keys: list[str], shown: int = 20) -> str:
@@ -55,8 +47,9 @@ def render_markdown(report: dict) -> str:
             f"- **the responses differ** on {report['responses_differ']} of these items: the agreement "
             "below mixes model and judge differences"
         )
+    lines.append("")  # every block below ends in an empty line
     for name, found in report["judgements"].items():
-        lines += ["", f"## Judgement `{name}` (rubric {found['rubric']})", ""]
+        lines += [f"## Judgement `{name}` (rubric {found['rubric']})", ""]
         lines.append(f"- compared (judged ok by both): {found['n']}")
         for reason, entry in found["unmatched"].items():
             if entry["count"]:
@@ -76,13 +69,13 @@ def render_markdown(report: dict) -> str:
         ]
         outcomes = found["outcomes"]
         counts = found["confusion"]["counts"]
-        lines += _table(
+        lines += table(
             ["A \\ B", *outcomes, "total"],
             [[o, *map(str, row), str(sum(row))] for o, row in zip(outcomes, counts, strict=True)]
             + [["total", *(str(sum(column)) for column in zip(*counts, strict=True)), str(found["n"])]],
         )
-        lines += ["", "Outcome rates over the compared items (percent; B - A in points):", ""]
-        lines += _table(
+        lines += ["Outcome rates over the compared items (percent; B - A in points):", ""]
+        lines += table(
             ["outcome", "A", "B", "B - A", "95 % interval"],
             [
                 [
@@ -96,8 +89,8 @@ def render_markdown(report: dict) -> str:
             ],
         )
         for group, values in found["by_group"].items():
-            lines += ["", f"Agreement by `{group}`:", ""]
-            lines += _table(
+            lines += [f"Agreement by `{group}`:", ""]
+            lines += table(
                 [group, "n", "agreement %", "kappa"],
                 [
                     [value, str(v["n"]), _cell(v["raw_agreement"]), _cell(v["kappa"]["value"], 3)]
@@ -105,10 +98,10 @@ def render_markdown(report: dict) -> str:
                 ],
             )
     if report["task_metrics"]:
-        lines += ["", "## Task metrics each judge implies", ""]
+        lines += ["## Task metrics each judge implies", ""]
         lines.append(f"Over the items both files scored; headline: `{report['headline']}`.")
         lines.append("")
-        lines += _table(
+        lines += table(
             ["metric", "n", "A", "B", "B - A", "95 % interval"],
             [
                 [
@@ -122,19 +115,15 @@ def render_markdown(report: dict) -> str:
                 for r in report["task_metrics"]
             ],
         )
-    lines += [
-        "",
-        "Intervals are 95 %: " + "; ".join(f"{k}: {v}" for k, v in report["intervals"].items()) + ".",
-    ]
+    lines.append(
+        "Intervals are 95 %: " + "; ".join(f"{k}: {v}" for k, v in report["intervals"].items()) + "."
+    )
     return "\n".join(lines) + "\n"
 
 
 def confusion_chart(found: dict, labels: tuple[str, str], title: str, path: Path) -> Path:
     """A heat map of the confusion matrix: counts in the cells, colour by the share of A's row."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from ..reports.charts import plt, save  # matplotlib (Agg backend), loaded only to draw
 
     outcomes, counts = found["outcomes"], found["confusion"]["counts"]
     shares = [[100 * cell / max(1, sum(row)) for cell in row] for row in counts]
@@ -153,10 +142,7 @@ def confusion_chart(found: dict, labels: tuple[str, str], title: str, path: Path
     kappa = found["kappa"]["value"]
     ax.set_title(f"{title}\nkappa {_cell(kappa, 3)}, n = {found['n']}", fontsize=10)
     fig.colorbar(image, ax=ax, label="share of A's row (%)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=130, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    return save(fig, path)
 
 
 def write_outputs(report: dict, out: Path) -> list[Path]:

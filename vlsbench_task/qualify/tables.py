@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..agreement import Kappa, binary_kappa
+from ..reports import markdown
 from . import msts
 
 HUMAN_REFERENCE = "people: annotator 1 vs annotator 2"
@@ -96,11 +97,8 @@ def question_table(
 
 
 def _kappa_cell(kappa: Kappa) -> str:
-    if kappa.value is None:
-        return "n/a"
-    if kappa.low is None:  # the judge gave one answer to every item
-        return f"{kappa.value:6.3f} (one outcome only)"
-    return f"{kappa.value:6.3f} [{kappa.low:.3f}, {kappa.high:.3f}]"
+    # no interval: the judge gave one answer to every item
+    return kappa.text(width=6, undefined="n/a", one_sided="(one outcome only)")
 
 
 def _share(value: float | None) -> str:
@@ -164,18 +162,17 @@ def render_markdown(report: dict, tables: Sequence[dict]) -> str:
             f"{table['definition']}; people: {table['human_positive']} of {table['n']}.",
             "",
         ]
-        lines += [
-            f"| rank | judge | kappa [95 % CI] | agreement % | says {table['question']} | precision | recall |",
-            "|---|---|---|---|---|---|---|",
-        ]
+        says = f"says {table['question']}"
+        lines += markdown.head(
+            ["rank", "judge", "kappa [95 % CI]", "agreement %", says, "precision", "recall"]
+        )
         ref = table["reference"]
+        # the people's row leaves its last cells blank as "| | | |" (markdown.row would write "|  |")
         lines.append(f"| - | {ref.judge} | {_kappa_cell(ref.kappa)} | {ref.agree:.1f} | | | |")
         for rank, row in enumerate(table["judges"], start=1):
             name = f"**your judge: {row.judge}**" if row.yours else row.judge
-            lines.append(
-                f"| {rank} | {name} | {_kappa_cell(row.kappa)} | {row.agree:.1f} | {row.predicted} | "
-                f"{_share(row.precision)} | {_share(row.recall)} |"
-            )
+            cells = [str(rank), name, _kappa_cell(row.kappa), f"{row.agree:.1f}", str(row.predicted)]
+            lines.append(markdown.row([*cells, _share(row.precision), _share(row.recall)]))
     licences = report["images"].get("licences")
     if licences:
         lines += [

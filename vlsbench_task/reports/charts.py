@@ -59,7 +59,8 @@ def _wrap(text: str, width: int = 14) -> str:
     return "\n".join(textwrap.wrap(text, width, break_long_words=False)) or text
 
 
-def _save(fig, path: Path, note: str | None) -> Path:
+def save(fig, path: Path, note: str | None = None) -> Path:
+    """Lay out `fig`, print `note` above it, write it as a PNG at `path` and close it."""
     fig.tight_layout()
     if note:
         fig.text(0.01, 1.0, "\n".join(textwrap.wrap(note, 110)), fontsize=9, va="bottom", color="#b71c1c")
@@ -90,7 +91,7 @@ def stacked_outcomes(
     ax.set_xlabel("share of judged items (%)")
     ax.set_title(title)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), title="judge's verdict")
-    return _save(fig, path, note)
+    return save(fig, path, note)
 
 
 def grouped_bars(
@@ -142,7 +143,7 @@ def grouped_bars(
     ax.set_title(title)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(title="model (whiskers: 95 % interval)", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-    return _save(fig, path, note)
+    return save(fig, path, note)
 
 
 @dataclass
@@ -205,4 +206,4 @@ def suite_scatter(points: list[Point], title: str, path: Path, note: str | None 
     ax.legend(
         title="model (bars: 95 % intervals)", fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1)
     )
-    return _save(fig, path, note)
+    return save(fig, path, note)

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from .estimates import Estimate
 
 
-def table(header: list[str], rows: list[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return [*lines, ""]
+def row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def head(columns: Sequence[str]) -> list[str]:
+    """A table's header row and the rule under it."""
+    return [row(columns), "|" + "---|" * len(columns)]
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """A table and the empty line that ends it."""
+    return [*head(header), *map(row, rows), ""]
 
 
 def anchor(heading: str) -> str:
