@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..base import registry
 from ..base.scoring import SUITE_AXES
 from . import benchmarks, charts, contrasts, coverage, markdown
-from .estimates import estimate
+from .estimates import Estimate, estimate
 from .notes import cost_summary, data_gaps, scorer_summary
 from .paper import table_of_task
 from .runs import ModelRuns, TaskRun, load_models
@@ -54,6 +55,35 @@ def first_run(models: list[ModelRuns], task: str) -> TaskRun:
 def direction(task_run: TaskRun, metric: str) -> bool | None:
     """lmms-eval's higher_is_better of a metric; the suite rows are better higher by definition."""
     return True if metric in SUITE_AXES else task_run.higher_is_better.get(metric)
+
+
+@dataclass(frozen=True)
+class HeadlineRow:
+    """One row of the leaderboard: a group's suite row or a task's headline metric, per model."""
+
+    task: str
+    metric: str
+    group: bool
+    higher: bool | None  # direction()
+    estimates: list[Estimate]  # one per model, in the order given ("n/a" where it did not run)
+    cells: list[str]  # the estimates as the leaderboard shows them; "not run" where it did not run
+
+
+def headline_rows(models: list[ModelRuns]) -> list[HeadlineRow]:
+    """Each group's suite rows, then each task's headline metric (tasks_in_order), for `models`."""
+    rows = []
+    for task in tasks_in_order(models):
+        run = first_run(models, task)
+        for metric in headline_metrics(run):
+            estimates = [estimate(model, task, metric) for model in models]
+            cells = [
+                found.format() if task in model.tasks else "not run"
+                for model, found in zip(models, estimates, strict=True)
+            ]
+            rows.append(
+                HeadlineRow(task, metric, coverage.is_group(run), direction(run, metric), estimates, cells)
+            )
+    return rows
 
 
 def _sort_key(task: str, metrics: tuple[str, ...], higher: bool) -> Callable[[ModelRuns], tuple]:
@@ -141,24 +171,20 @@ class Report:
 
     def _leaderboard(self) -> list[str]:
         lines = ["## Leaderboard", "", self.order_text, ""]
-        suite_columns = [(g, axis) for g in self.groups for axis in headline_metrics(self.first_run(g))]
-        if suite_columns:
+        found = headline_rows(self.models)
+        suite = [row for row in found if row.group]
+        if suite:
             lines += ["### Suite rows", "", AXES_TEXT, ""]
-            header = ["model", *(f"{g} `{axis}` ↑" for g, axis in suite_columns)]
+            header = ["model", *(f"{row.task} `{row.metric}` ↑" for row in suite)]
             body = [
-                [m.label, *(estimate(m, g, axis).format() for g, axis in suite_columns)] for m in self.models
+                [m.label, *(row.estimates[i].format() for row in suite)] for i, m in enumerate(self.models)
             ]
             lines += markdown.table(header, body)
-        rows = []
-        for task in self.tasks:
-            run = self.first_run(task)
-            if task in self.groups:
-                continue
-            for metric in headline_metrics(run):
-                cells = [
-                    estimate(m, task, metric).format() if task in m.tasks else "not run" for m in self.models
-                ]
-                rows.append([f"`{task}`", f"`{metric}` {markdown.arrow(direction(run, metric))}", *cells])
+        rows = [
+            [f"`{row.task}`", f"`{row.metric}` {markdown.arrow(row.higher)}", *row.cells]
+            for row in found
+            if not row.group
+        ]
         if rows:
             lines += [
                 "### Each task's headline",

@@ -22,8 +22,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..agreement import UNMATCHED
-from ..reports.estimates import estimate
-from ..reports.report import first_run, headline_metrics, tasks_in_order
+from ..reports.report import headline_rows
 from ..reports.runs import ModelRuns, load_models
 from .images import ImageFinder, ImageSizes, encode_all, image_key
 from .items import STATUSES, item_of, run_summary, view_runs
@@ -46,22 +45,16 @@ class Page:
 def headline(models: list[ModelRuns]) -> dict:
     """The report's leaderboard numbers (reports/report.py): each group's suite rows and each task's
     headline metric, per model, with the same estimates and formatting; one row per (task, metric)."""
-    rows = []
-    for task in tasks_in_order(models):
-        run = first_run(models, task)
-        for metric in headline_metrics(run):
-            rows.append(
-                {
-                    "task": task,
-                    "metric": metric,
-                    "group": bool(run.subtasks),
-                    "higher": bool(run.subtasks) or run.higher_is_better.get(metric) is not False,
-                    "cells": [
-                        estimate(model, task, metric).format() if task in model.tasks else "not run"
-                        for model in models
-                    ],
-                }
-            )
+    rows = [
+        {
+            "task": row.task,
+            "metric": row.metric,
+            "group": row.group,
+            "higher": row.higher is not False,  # the page has no "?": unknown reads as higher
+            "cells": row.cells,
+        }
+        for row in headline_rows(models)
+    ]
     return {"models": [model.label for model in models], "rows": rows}
 
 
