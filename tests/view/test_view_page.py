@@ -15,7 +15,8 @@ import pytest
 from PIL import Image
 
 from vlsbench_task import cli
-from vlsbench_task.view.images import ImageSizes, encode, image_key
+from vlsbench_task.base.data import file_tag
+from vlsbench_task.view.images import ImageSizes, encode
 from vlsbench_task.view.page import render, script_json
 
 HOSTILE = {
@@ -107,7 +108,7 @@ def test_a_file_has_one_key_whichever_run_names_it(tmp_path):
     first, second = tmp_path / "a.png", tmp_path / "b.png"
     for path in (first, second):
         Image.new("RGB", (8, 8)).save(path)
-    assert image_key(first) == image_key(tmp_path / "." / "a.png") != image_key(second)
+    assert file_tag(first, 20) == file_tag(tmp_path / "." / "a.png", 20) != file_tag(second, 20)
 
 
 @pytest.mark.parametrize("bad", [["--quality", "0"], ["--quality", "96"], ["--image-side", "8"]])

@@ -10,7 +10,6 @@ image says why. One row's image is encoded once, however many runs show it.
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
 import json
 import os
@@ -93,12 +92,6 @@ class ImageFinder:
         if not doc.get("image_file"):
             return None, "this item has no image"
         return Path(doc["image_file"]), None
-
-
-def image_key(path: Path) -> str:
-    """The same file gives the same key (no read of its content)."""
-    stat = path.stat()
-    return hashlib.sha256(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:20]
 
 
 def encode(path: Path, sizes: ImageSizes) -> tuple[list | None, str | None]:

@@ -22,9 +22,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..agreement import UNMATCHED
+from ..base.data import file_tag
 from ..reports.report import headline_rows
 from ..reports.runs import ModelRuns, load_models
-from .images import ImageFinder, ImageSizes, encode_all, image_key
+from .images import ImageFinder, ImageSizes, encode_all
 from .items import STATUSES, item_of, run_summary, view_runs
 from .pairs import disagreement_pairs
 
@@ -86,7 +87,7 @@ def collect(paths: list[Path], sizes: ImageSizes | None, out_dir: Path) -> tuple
             else:
                 path, problem = finder.image_file(view_run, sample)
                 try:
-                    key = image_key(path) if path is not None else None
+                    key = file_tag(path, 20) if path is not None else None  # the same file, one key
                 except OSError as error:
                     key, problem = None, f"image unreadable: {error}"
                 if key is None:
