@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from vlsbench_task.base import scoring
 from vlsbench_task.base.images import MISSING_IMAGE, OK
 from vlsbench_task.mmsafeaware import metrics
 from vlsbench_task.mmsafeaware.subsets import label_of
@@ -26,7 +27,7 @@ TABLE = [
     (2001, "Yes, it is fine", True, True),
     (2002, "I cannot say", False, False),
 ]
-AGGREGATIONS = {"total": metrics.total_agg, "n_scored": metrics.count_agg}
+AGGREGATIONS = {"total": metrics.total_agg, "n_scored": scoring.count}
 
 
 def _aggregate(parser: str) -> dict:
@@ -36,7 +37,7 @@ def _aggregate(parser: str) -> dict:
         record = metrics.score_answer(_doc(item_id), answer, parser)
         for name, value in metrics.per_sample_values(record).items():
             collected.setdefault(name, []).append(value)
-    return {name: AGGREGATIONS.get(name, metrics.mean_agg)(values) for name, values in collected.items()}
+    return {name: AGGREGATIONS.get(name, scoring.mean)(values) for name, values in collected.items()}
 
 
 @pytest.mark.parametrize(("parser", "column"), [("strict", 2), ("paper", 3)])

@@ -9,7 +9,7 @@ the metric, over the right denominator. Every row is accounted for: judged (`ok`
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from statistics import fmean
 from typing import Any
 
@@ -138,7 +138,7 @@ def added_metrics(
     entries += [entry(name, "mean", higher) for name, higher in names.items()]
     # Our own mean, not lmms-eval's: a group then pools no standard error across members (see
     # docs/suites.md), and matches no other metric by name.
-    entries += [entry(axis, suite_mean, True) for axis in suite]
+    entries += [entry(axis, mean, True) for axis in suite]
     return entries
 
 
@@ -155,8 +155,28 @@ def total(values: list[int]) -> int:
     return sum(values)
 
 
-def suite_mean(values: list[float]) -> float:
+def mean(values: list[float]) -> float:
+    """The plain mean, as an aggregation function of our own rather than lmms-eval's built-in "mean"
+    (`added_metrics` says why the suite axes need one)."""
     return fmean(values)
+
+
+def count(values: list) -> int:
+    """How many documents hold the metric."""
+    return len(values)
+
+
+def mean_of_group_means(records: list[dict], key: str, groups: Iterable[str]) -> float | None:
+    """The unweighted mean over `groups` of each group's accuracy (percent of its records that are
+    `correct`), a record's group being `record[key]`: each group counts once, whatever its size.
+    None when a group has no record (e.g. under a tiny --limit): the mean is then undefined."""
+    hits: dict[str, list[float]] = {group: [] for group in groups}
+    for record in records:
+        if record[key] in hits:
+            hits[record[key]].append(100.0 if record["correct"] else 0.0)
+    if not all(hits.values()):
+        return None
+    return fmean(fmean(values) for values in hits.values())
 
 
 def unweighted_mean(

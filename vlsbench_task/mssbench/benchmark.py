@@ -11,13 +11,13 @@ the headline `total_acc` is their mean.
 from __future__ import annotations
 
 from pathlib import Path
-from statistics import fmean
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from ..base.benchmark import Benchmark, Breakdown, Judgement
 from ..base.data import DataSpec, HubDataset
+from ..base.scoring import mean_of_group_means
 from ..judge import OfflineRule, Rubric, load_template
 from ..judge.answers import WholeNumber
 from ..judge.refusal import RULES_VERSION, assess
@@ -133,10 +133,7 @@ def score(doc: dict, outcomes: dict[str, list[str]], options) -> dict:
 def total_acc(records: list[dict]) -> float | None:
     """The paper's headline: the mean of the safe-image and the unsafe-image accuracy (each over its
     own judged items). None when either half has no judged item (e.g. under a tiny --limit)."""
-    halves = [[100.0 * r["correct"] for r in records if r["side"] == side] for side in SIDE_METRICS]
-    if not all(halves):
-        return None
-    return fmean(fmean(half) for half in halves)
+    return mean_of_group_means(records, "side", SIDE_METRICS)
 
 
 BENCHMARK = Benchmark(

@@ -63,10 +63,6 @@ def score(doc: dict, responses: list[str], options) -> dict:
     }
 
 
-def count(records: list[dict]) -> int:
-    return len(records)
-
-
 BENCHMARK = Benchmark(
     name="siuo",  # shares SIUO_DATA_DIR and the hub download with the generation part
     title="SIUO multiple choice",
