@@ -143,6 +143,11 @@ def read_samples(path: Path) -> list[dict]:
     return samples
 
 
+def logged_response(sample: dict):
+    """The response as lmms-eval logged it: after its filters where it ran them."""
+    return sample.get("filtered_resps", sample.get("resps"))
+
+
 def responses_of(sample: dict, repeats: int = 1) -> list[str]:
     """The response(s) of a sample: the filtered one; for a task with repeats, every repeat's, which only
     our verdict record keeps (lmms-eval logs the first). (lmms-eval writes a one-element list where it
@@ -155,7 +160,7 @@ def responses_of(sample: dict, repeats: int = 1) -> list[str]:
                 "re-judge the samples of a scored run, whose verdict records keep every response"
             )
     else:
-        response = sample.get("filtered_resps", sample.get("resps"))
+        response = logged_response(sample)
     while isinstance(response, list) and len(response) == 1 and isinstance(response[0], list):
         response = response[0]
     responses = response if isinstance(response, list) else [response]

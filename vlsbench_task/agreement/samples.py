@@ -11,7 +11,7 @@ from statistics import fmean, stdev
 from ..base import registry
 from ..base.benchmark import Benchmark
 from ..base.scoring import VERDICT_METRIC
-from ..rejudge import SamplesError, read_samples
+from ..rejudge import SamplesError, logged_response, read_samples
 from ..reports.stats import Z95, Interval
 from .compare import RateDifference, compare
 from .kappa import paired_difference
@@ -130,8 +130,7 @@ def _responses_differ(a: Sequence[dict], b: Sequence[dict]) -> int:
         1
         for sample in a
         if sample["doc_id"] in b_by_doc
-        and sample.get("filtered_resps", sample.get("resps"))
-        != b_by_doc[sample["doc_id"]].get("filtered_resps", b_by_doc[sample["doc_id"]].get("resps"))
+        and logged_response(sample) != logged_response(b_by_doc[sample["doc_id"]])
     )
 
 

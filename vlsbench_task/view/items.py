@@ -18,7 +18,7 @@ from ..base.benchmark import Benchmark, benchmark_named
 from ..base.images import OK
 from ..base.scoring import VERDICT_METRIC
 from ..judge import Rubric
-from ..rejudge import SamplesError, responses_of
+from ..rejudge import SamplesError, logged_response, responses_of
 from ..reports.runs import ModelRuns, TaskRun
 
 # An item's status as the page filters it.
@@ -79,7 +79,7 @@ def answers_of(sample: dict, repeats: int) -> list[str]:
     try:
         return responses_of(sample, repeats)
     except SamplesError:
-        return [text(sample.get("filtered_resps", sample.get("resps"))) or ""]
+        return [text(logged_response(sample)) or ""]
 
 
 def verdict_entry(rubric: Rubric, record: dict, judgement: str, response: int) -> dict:
