@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from vlsbench_task import lmms_eval_adapter as adapter
 from vlsbench_task.base import registry
 
 REPO = Path(__file__).resolve().parents[1]
@@ -119,3 +120,26 @@ def test_the_wheel_nests_judge_and_task_configs_and_ships_the_startup_file(tmp_p
     assert not top_level & {"judge", "task_configs", "tests"}, sorted(top_level)
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     assert "[lmms_eval.tasks]" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_the_hooks_wrappers_fall_back_to_lmms_eval_when_their_own_part_fails(monkeypatch, capsys):
+    """Someone else's tasks must load whatever goes wrong in ours."""
+    calls = []
+
+    def load_task_or_group(self, task_list=None, task_type="simple"):
+        calls.append((task_list, task_type))
+        return {"their_task": object()}
+
+    def initialize_tasks(self, include_path=None, include_defaults=True):
+        calls.append((include_path, include_defaults))
+        return {}
+
+    def fail(*args):
+        raise RuntimeError("our part broke")
+
+    monkeypatch.setattr(adapter, "_context", fail)
+    monkeypatch.setattr(adapter, "plugin_task_dirs", fail)
+    assert "their_task" in adapter._with_loading_context(load_task_or_group)(object(), ["their_task"], "chat")
+    assert adapter._with_plugin_dirs(initialize_tasks)(object(), "their/tasks", False) == {}
+    assert calls == [(["their_task"], "chat"), ("their/tasks", False)]
+    assert capsys.readouterr().err.count("our part broke") == 2  # said, not swallowed

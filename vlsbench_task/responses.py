@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .judge.rubric import valid_text
+from .lmms_eval_adapter import replace_responses
 
 
 def _valid(value):
@@ -15,6 +16,4 @@ def repair_responses(instances) -> None:
     UTF-8 cannot encode them: a judge request carrying one cannot be sent, and lmms-eval 0.7.3
     loses the whole samples log when one response holds one.
     """
-    for instance in instances:
-        instance.resps = [_valid(response) for response in instance.resps]
-        instance.filtered_resps = {key: _valid(value) for key, value in instance.filtered_resps.items()}
+    replace_responses(instances, _valid)

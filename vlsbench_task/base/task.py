@@ -5,7 +5,7 @@ benchmarks), `judge_model` (the task's default judge model), `options` (a varian
 the loader) and `suite` (which metric feeds each suite axis).
 
 - Both request formats: chat model classes get messages, simple ones the plain format, with the same
-  prompt (lmms-eval's choice is read when it loads tasks, see startup/lmms_eval_hook.py).
+  prompt (lmms-eval's choice is read when it loads tasks, see lmms_eval_adapter.py).
 - The judge is checked before any download or inference; when data and judge are both missing, the
   one-line error says both.
 - lmms-eval calls `apply_filters()` once per task on each rank, after generation and before
@@ -17,13 +17,13 @@ the loader) and `suite` (which metric feeds each suite axis).
 from __future__ import annotations
 
 import datasets
-from lmms_eval.api.reasoning import parse_reasoning_tags_config, strip_reasoning_tags
 from lmms_eval.api.task import ConfigurableMessagesTask, ConfigurableTask
 from loguru import logger
 
+from .. import environment
+from .. import lmms_eval_adapter as adapter
 from ..judge import JudgeEngine, JudgeNotConfigured, JudgeSettings
 from ..responses import repair_responses
-from ..startup.lmms_eval_hook import loading_context
 from . import hooks, registry, scoring
 from .benchmark import Benchmark, benchmark_named
 from .data import DataUnavailable, locate
@@ -49,7 +49,7 @@ class SafetyTask(ConfigurableMessagesTask):
         judge, judge_model = config.pop("judge", "openai"), config.pop("judge_model", None)
         self.options = config.pop("options", None) or {}
         self.suite = config.pop("suite", None) or {}
-        context = loading_context()
+        context = adapter.loading_context()
         self.request_format = context.get("task_type", "simple")
         self.judge_settings = None
         if benchmark.judged:
@@ -67,7 +67,7 @@ class SafetyTask(ConfigurableMessagesTask):
                 f"answer: {hooks.NO_TEXT_ONLY[model]}. Run it with another model class (e.g. qwen2_5_vl)"
             )
         metadata = dict(config.get("metadata") or {})
-        metadata.update(benchmark=benchmark.name, data_origin=origin)
+        metadata.update(benchmark=benchmark.name, data_origin=origin, versions=environment.versions())
         if self.judge_settings is not None:
             metadata["judge"] = describe_judges(self.judge_settings, benchmark)
         config["metadata"] = metadata
@@ -78,8 +78,8 @@ class SafetyTask(ConfigurableMessagesTask):
         # lmms-eval reads a `score` out of dict-valued metrics for its CLT stderr; our verdict records
         # are not scores (an answer model may well have a field called so): point it elsewhere.
         config.setdefault("score_key", "__no_score__")
-        # lmms-eval takes the metric names above only with process_results set, and clears it for
-        # --predict_only, which is how _scoring tells the two apart.
+        # lmms-eval takes the metric names above only with process_results set (and clears it for
+        # --predict_only: adapter.scores).
         config["process_results"] = self._process_results
         self._verdicts: dict[int, scoring.Verdicts] = {}
         self._answers: dict[int, list[str]] = {}  # each row's response(s), as judged
@@ -127,17 +127,13 @@ class SafetyTask(ConfigurableMessagesTask):
             return ConfigurableMessagesTask.construct_requests(self, doc_id, ctx, **kwargs)
         return ConfigurableTask.construct_requests(self, doc_id, ctx, **kwargs)
 
-    @property
-    def _scoring(self) -> bool:
-        return self.config.process_results is not None
-
     def apply_filters(self):
         super().apply_filters()
         repair_responses(self.instances)
         # instances do not keep their document; doc_id is its position
         self._answers = {instance.doc_id: self._responses(instance) for instance in self.instances}
         self._warn_about_empty_responses()
-        if not self._scoring or not self.benchmark.judged or not self.instances:
+        if not adapter.scores(self) or not self.benchmark.judged or not self.instances:
             return
         batch = [(self.docs[row], answers) for row, answers in self._answers.items()]
         engine = JudgeEngine(self.judge_settings)
@@ -160,15 +156,8 @@ class SafetyTask(ConfigurableMessagesTask):
     def _responses(self, instance) -> list[str]:
         """The response(s) of one request (all repeats where the YAML asks for several), without the
         reasoning blocks lmms-eval strips before scoring."""
-        if (self.config.repeats or 1) > 1:
-            responses = list(instance.resps)
-        else:
-            (response,) = instance.filtered_resps.values()  # our YAMLs define one filter
-            responses = [response]
-        tags = parse_reasoning_tags_config(task_value=self.config.reasoning_tags)
-        if tags is None:
-            return responses
-        return [strip_reasoning_tags(r, tags) if isinstance(r, str) else r for r in responses]
+        responses = adapter.responses(instance, self.config.repeats or 1)
+        return adapter.strip_reasoning(responses, self.config.reasoning_tags)
 
     def _process_results(self, doc: dict, results: list) -> dict:
         """`results` holds lmms-eval's first response only: with repeats, all of them were kept."""

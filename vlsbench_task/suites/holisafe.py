@@ -10,7 +10,9 @@ the four per-type ASRs), and 100 x (1 - `holisafe_rr`).
 
 from __future__ import annotations
 
-from lmms_eval.tasks.holisafe import utils as holisafe
+from ..lmms_eval_adapter import holisafe_utils
+
+holisafe = holisafe_utils()
 
 # Every HoliSafe metric carries the same {"type", "error"} record; read it from the headline one.
 _RECORD_KEY = "holisafe_avg_asr"
