@@ -9,13 +9,14 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="vlsbench-task", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    from . import demo, rejudge
+    from . import demo, doctor, rejudge
     from .agreement import command as agreement
     from .qualify import command as qualify
     from .reports import compare, report
     from .view import command as view
 
     demo.add_parser(commands)
+    doctor.add_parser(commands)
     rejudge.add_parser(commands)
     compare.add_parser(commands)
     report.add_parser(commands)

@@ -38,6 +38,10 @@ class DataVerificationError(RuntimeError):
     """The files are not the pinned release."""
 
 
+class DataNotVerified(DataUnavailable):
+    """Files were found, but they are not the expected data."""
+
+
 def cache_root() -> Path:
     return Path(platformdirs.user_cache_dir("vlsbench_task"))
 
@@ -246,7 +250,7 @@ def locate(name: str, title: str, spec: DataSpec, allow_download: bool = True) -
         with FileLock(lock_dir / f"{name}.download.lock"):
             folder, origin = spec.source.fetch(name, override, local_only=not allow_download)
     except DataVerificationError as error:
-        raise DataUnavailable(f"{title}: {what} did not verify: {error}") from None
+        raise DataNotVerified(f"{title}: {what} did not verify: {error}") from None
     except Exception as error:
         tried = "looked for a downloaded copy of" if not allow_download else "could not download"
         size = f" ({spec.size})" if spec.size else ""
@@ -269,7 +273,7 @@ def _verify(spec: DataSpec, folder: Path, title: str, what: str, discard: Path |
         if discard is not None:  # a downloaded copy that is wrong is deleted, never reused
             shutil.rmtree(discard, ignore_errors=True)
             deleted = " (the downloaded copy was deleted)"
-        raise DataUnavailable(f"{title}: {what} does not hold the expected data: {error}{deleted}") from None
+        raise DataNotVerified(f"{title}: {what} does not hold the expected data: {error}{deleted}") from None
 
 
 def _reason(error: Exception) -> str:
