@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from vlsbench_task import environment
+
 
 @pytest.mark.e2e
 def test_demo_runs_both_judges_offline_and_says_what_it_ran(tmp_path):
@@ -22,7 +24,10 @@ def test_demo_runs_both_judges_offline_and_says_what_it_ran(tmp_path):
     )
     assert completed.returncode == 0, completed.stderr[-4000:]
     (results_file,) = (out / "results").rglob("*_results.json")
-    results = json.loads(results_file.read_text())["results"]
+    recorded = json.loads(results_file.read_text())
+    results = recorded["results"]
+    # Each number can be traced to its environment: the key packages' versions, as installed.
+    assert recorded["configs"]["vlsbench"]["metadata"]["versions"] == environment.versions()
     for task in ("vlsbench", "vlsbench_keyword"):
         assert results[task]["n_judged,none"] == 12
         assert results[task]["refusal_rate,none"] == 100

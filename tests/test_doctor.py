@@ -132,3 +132,16 @@ def test_a_refusing_judge_is_found_with_judge_check_and_the_key_is_not_printed(m
     assert checked.returncode == 1, checked.stdout
     assert line(checked, f"✗ judge gpt-4o-2024-08-06 at http://127.0.0.1:{port}/v1")
     assert key not in checked.stdout + checked.stderr
+
+
+def test_drift_names_each_installed_package_whose_version_differs_from_the_lock(tmp_path):
+    lock = tmp_path / "ci.txt"
+    pyyaml = environment.installed("PyYAML")
+    lock.write_text(
+        f"# a comment\nfilelock==0.0.1\nPyYAML=={pyyaml}\nno-such-package==1.0  # not installed\n"
+    )
+    pins = environment.read_lock(lock)
+    assert pins == {"filelock": "0.0.1", "pyyaml": pyyaml, "no-such-package": "1.0"}
+    assert [str(d) for d in environment.drift(pins)] == [
+        f"filelock 0.0.1 (locked) -> {environment.installed('filelock')}"
+    ]
