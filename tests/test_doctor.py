@@ -130,7 +130,8 @@ def test_a_refusing_judge_is_found_with_judge_check_and_the_key_is_not_printed(m
     )
     checked = doctor("--tasks", "vlsbench", "--judge-check", env=env)
     assert checked.returncode == 1, checked.stdout
-    assert line(checked, f"✗ judge gpt-4o-2024-08-06 at http://127.0.0.1:{port}/v1")
+    refused = line(checked, f"✗ judge gpt-4o-2024-08-06 at http://127.0.0.1:{port}/v1 (vlsbench): ")
+    assert "cannot be reached" in refused and "VLSBENCH_JUDGE_BASE_URL" in refused, checked.stdout
     assert key not in checked.stdout + checked.stderr
 
 

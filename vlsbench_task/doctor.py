@@ -19,6 +19,7 @@ from . import lmms_eval_adapter as adapter
 from .base import registry
 from .base.data import DataNotVerified, DataUnavailable, data_dir_variable, locate
 from .judge import JudgeSettings
+from .judge.preflight import check_judge
 from .view.chromium import CANDIDATES, find_chromium
 
 MARKS = {True: "✓", False: "✗", None: "·"}
@@ -150,9 +151,10 @@ def check_data(tasks: list[str]) -> list[Check]:
     return checks
 
 
-def _judges(tasks: list[str]) -> dict[tuple, tuple[JudgeSettings, list]]:
-    """The distinct judge configurations of the judged tasks, with every rubric each must judge."""
-    judges: dict[tuple, tuple[JudgeSettings, list]] = {}
+def _judges(tasks: list[str]) -> dict[tuple, tuple[JudgeSettings, list, list]]:
+    """The distinct judge configurations of the judged tasks, with every rubric each must judge and
+    the tasks it judges."""
+    judges: dict[tuple, tuple[JudgeSettings, list, list]] = {}
     for task in tasks:
         benchmark, config = registry.benchmark_of(task), registry.configs()[task]
         if not benchmark.judged:
@@ -161,19 +163,26 @@ def _judges(tasks: list[str]) -> dict[tuple, tuple[JudgeSettings, list]]:
             backend=config.get("judge", "openai"), task=task, task_model=config.get("judge_model")
         )
         key = (settings.backend, settings.model, settings.base_url)
-        judges.setdefault(key, (settings, []))[1].extend(benchmark.with_prompt_overrides().rubrics.values())
+        _, rubrics, judged = judges.setdefault(key, (settings, [], []))
+        rubrics.extend(benchmark.with_prompt_overrides().rubrics.values())
+        judged.append(task)
     return judges
+
+
+def _named(tasks: list[str]) -> str:
+    return ", ".join(tasks) if len(tasks) <= 3 else f"{', '.join(tasks[:3])} and {len(tasks) - 3} more"
 
 
 def check_judges(tasks: list[str], contact: bool) -> list[Check]:
     checks = []
-    for settings, rubrics in _judges(tasks).values():
+    for settings, rubrics, judged in _judges(tasks).values():
         if settings.backend == "keyword":
             problem = settings.problem(rubrics)
-            checks.append(Check(problem is None, problem or "keyword judge: offline rules, no request"))
+            text = f"keyword judge ({_named(judged)}): {problem or 'offline rules, no request'}"
+            checks.append(Check(problem is None, text))
             continue
         where = settings.public_base_url or "OpenAI"
-        name = f"judge {settings.model} at {where}"
+        name = f"judge {settings.model} at {where} ({_named(judged)})"
         problem = settings.problem(rubrics)
         if problem is not None:
             checks.append(Check(False, f"{name}: {problem}"))
@@ -185,11 +194,9 @@ def check_judges(tasks: list[str], contact: bool) -> list[Check]:
 
 
 def _contact(settings: JudgeSettings, name: str) -> Check:
-    from .judge.preflight import check_judge
-
     result = check_judge(settings)
     if result.ok:
-        return Check(True, f"{name}: answers as {result.model}")
+        return Check(True, f"{name}: answers as {result.model_answered}")
     return Check(False, f"{name}: {result.problem}")
 
 
