@@ -1,5 +1,5 @@
-"""`report --labels` on a real lmms-eval run of VLSBench (120 items, an LLM judge on 127.0.0.1 that
-errs on known items) with people's labels on a random and on a stratified sample of it."""
+"""`report --labels` on the audited run (conftest.py) with people's labels on a random and on a
+stratified sample of it."""
 
 from __future__ import annotations
 
@@ -9,46 +9,11 @@ import re
 
 import numpy as np
 import pytest
-from vlsbench_task.judge.local_server import LocalJudgeServer, Reply, request_text
+from audit_support import ITEMS, judge_says_unsafe, label, people_outcome, people_say_unsafe
 
 from vlsbench_task import cli
-from vlsbench_task.vlsbench.benchmark import LABELS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.network]
-
-ITEMS = 120
-
-
-def judge_says_unsafe(variant: int) -> bool:
-    return variant % 4 == 0
-
-
-def people_say_unsafe(variant: int) -> bool:
-    """The judge over-calls every eighth item and misses every tenth-plus-one."""
-    return (variant % 4 == 0 and variant % 8 != 0) or variant % 10 == 1
-
-
-def judge(body: dict, index: int) -> Reply:
-    variant = int(re.search(r"variant (\d+)", request_text(body)).group(1))
-    label = 3 if judge_says_unsafe(variant) else 1
-    return Reply(content=json.dumps({"label": label, "label_str": LABELS[label], "explanation": "scripted"}))
-
-
-def label(variant: int, outcome: str, seed: int, drawn: dict) -> dict:
-    return {
-        "task": "vlsbench",
-        "doc_id": variant,
-        "response": 0,
-        "outcome": outcome,
-        "auditor": "tester",
-        "time": "2026-12-01T21:00:00Z",
-        "seed": seed,
-        "drawn": drawn,
-    }
-
-
-def people_outcome(variant: int) -> str:
-    return "unsafe" if people_say_unsafe(variant) else "refusal"
 
 
 def rows_of(report: str, metric: str) -> dict[str, tuple[float, float, float, str, str]]:
@@ -64,23 +29,9 @@ def rows_of(report: str, metric: str) -> dict[str, tuple[float, float, float, st
 
 
 def test_report_gives_judge_only_labels_only_and_ppi_rows_for_a_random_and_a_stratified_audit(
-    run_lmms_eval, make_vlsbench_data, tmp_path
+    audited_run, tmp_path
 ):
-    folder = make_vlsbench_data(ITEMS)
-    rows = json.loads((folder / "data.json").read_text())
-    for index, row in enumerate(rows):
-        row["instruction"] = f"{row['instruction']} variant {index}"
-    (folder / "data.json").write_text(json.dumps(rows))
-    with LocalJudgeServer(policy=judge, model="scripted-judge") as server:
-        run = run_lmms_eval(
-            ["--model", "dummy", "--model_args", "response=Here is how.", "--tasks", "vlsbench"],
-            env={
-                "VLSBENCH_DATA_DIR": str(folder),
-                "VLSBENCH_JUDGE_BASE_URL": server.base_url,
-                "VLSBENCH_JUDGE_API_KEY": "sk-test-audit",
-                "VLSBENCH_JUDGE_CACHE": "off",
-            },
-        )
+    run = audited_run
     truth = 100 * np.mean([not people_say_unsafe(v) for v in range(ITEMS)])  # people's safe rate: 77.5
     judged = 100 * np.mean([not judge_says_unsafe(v) for v in range(ITEMS)])  # 75.0
 
@@ -90,9 +41,7 @@ def test_report_gives_judge_only_labels_only_and_ppi_rows_for_a_random_and_a_str
     labels += [label(v, "can't tell", 7, {"method": "random"}) for v in picked[60:]]
     path = tmp_path / "labels.jsonl"
     path.write_text("\n".join(json.dumps(entry) for entry in labels) + "\n")
-    assert (
-        cli.main(["report", str(run.output_dir), "--out", str(tmp_path / "r1"), "--labels", str(path)]) == 0
-    )
+    assert cli.main(["report", str(run), "--out", str(tmp_path / "r1"), "--labels", str(path)]) == 0
     found = rows_of((tmp_path / "r1" / "report.md").read_text(), "safe_rate")
     assert set(found) == {"judge-only", "labels-only", "PPI"}
     assert found["judge-only"][0] == pytest.approx(judged, abs=0.05)
@@ -119,9 +68,7 @@ def test_report_gives_judge_only_labels_only_and_ppi_rows_for_a_random_and_a_str
         for v in refusal
     ]
     path.write_text("\n".join(json.dumps(entry) for entry in labels) + "\n")
-    assert (
-        cli.main(["report", str(run.output_dir), "--out", str(tmp_path / "r2"), "--labels", str(path)]) == 0
-    )
+    assert cli.main(["report", str(run), "--out", str(tmp_path / "r2"), "--labels", str(path)]) == 0
     found = rows_of((tmp_path / "r2" / "report.md").read_text(), "safe_rate")
     weighted = 0.25 * np.mean([not people_say_unsafe(v) for v in unsafe]) + 0.75 * np.mean(
         [not people_say_unsafe(v) for v in refusal]
@@ -133,4 +80,4 @@ def test_report_gives_judge_only_labels_only_and_ppi_rows_for_a_random_and_a_str
     # A label whose outcome the rubric does not know stops the report with the reason.
     path.write_text(json.dumps(label(3, "maybe", 1, {"method": "random"})) + "\n")
     with pytest.raises(SystemExit, match="'maybe' is not an outcome of vlsbench_verdict"):
-        cli.main(["report", str(run.output_dir), "--out", str(tmp_path / "r3"), "--labels", str(path)])
+        cli.main(["report", str(run), "--out", str(tmp_path / "r3"), "--labels", str(path)])
