@@ -119,6 +119,11 @@ def corrected(model: ModelRuns, task: str, metric: str, labels: Sequence[Label])
     options = registry.configs()[task].get("options") or {}
     scored_by = source_metric(task, benchmark, metric)
     units = {unit.doc_id: unit for unit in population(run, benchmark, judgement, metric)}
+    if not units:
+        found.notes.append(
+            f"no item has a 0/100 value of {metric} from one judged response (runs with repeats are not corrected)"
+        )
+        return found
     used: list[tuple[Unit, float, Label]] = []
     skipped = Counter()
     for label in labels:

@@ -96,11 +96,11 @@ def section(models: Sequence[ModelRuns], labels: Sequence[Label] | None) -> list
     body = []
     for model in models:
         for task, mine in labelled_tasks(model, labels, models).items():
-            for metric in metrics_of(model, task):
+            for index, metric in enumerate(metrics_of(model, task)):
                 found: Corrected = corrected(model, task, metric, mine)
-                if metric != metrics_of(model, task)[0] and found.labels < ENOUGH_LABELS:
+                if index and found.labels < ENOUGH_LABELS:  # a breakdown with too few labels
                     continue
-                notes = "; ".join(found.notes) or ""
+                notes = "; ".join(found.notes)
                 for method, value in found.rows():
                     cell = value.format() if value is not None else "n/a"
                     n = str(found.labels) if method != "judge-only" else str(value.n or "")
