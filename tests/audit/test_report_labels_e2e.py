@@ -76,6 +76,13 @@ def test_report_gives_judge_only_labels_only_and_ppi_rows_for_a_random_and_a_str
     assert found["labels-only"][0] == pytest.approx(100 * weighted, abs=0.05)
     assert found["PPI"][0] == pytest.approx(100 * weighted, abs=0.05)
     assert "fewer than 30 labels" not in found["judge-only"][4]
+    assert "weights recorded with the labels" not in found["judge-only"][4]  # 30 / 15 and 90 / 15
+
+    # The same labels less three of the judge's "unsafe" items: the recorded weights no longer hold.
+    path.write_text("\n".join(json.dumps(entry) for entry in labels[3:]) + "\n")
+    assert cli.main(["report", str(run), "--out", str(tmp_path / "r4"), "--labels", str(path)]) == 0
+    found = rows_of((tmp_path / "r4" / "report.md").read_text(), "safe_rate")
+    assert "the weights recorded with the labels are not N_h / n_h" in found["judge-only"][4]
 
     # A label whose outcome the rubric does not know stops the report with the reason.
     path.write_text(json.dumps(label(3, "maybe", 1, {"method": "random"})) + "\n")

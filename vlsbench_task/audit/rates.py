@@ -195,6 +195,13 @@ def _design(units: list[Unit], used: list[tuple[Unit, float, Label]], notes: lis
         )
         return None
     sizes = Counter(unit.outcome for unit in units)
+    recorded = [label.drawn.weight for _, _, label in used]
+    actual = [sizes[unit.outcome] / labelled[unit.outcome] for unit, _, _ in used]
+    if any(w is None or abs(w - a) > 1e-6 * a for w, a in zip(recorded, actual, strict=True)):
+        notes.append(
+            "the weights recorded with the labels are not N_h / n_h of the labels used (some left out, or "
+            "another run): the estimates weight by N_h / n_h"
+        )
     index = {outcome: h for h, outcome in enumerate(outcomes)}
     strata = np.array([index[unit.outcome] for unit, _, _ in used])
     return Design(np.array([sizes[outcome] for outcome in outcomes]), strata)
