@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import random
 import re
+from collections import Counter
 
 import numpy as np
 import pytest
 from audit_support import ITEMS, judge_says_unsafe, label, people_outcome, people_say_unsafe
 
 from vlsbench_task import cli
+from vlsbench_task.base.benchmark import slug
 
 pytestmark = [pytest.mark.e2e, pytest.mark.network]
 
@@ -83,6 +85,25 @@ def test_report_gives_judge_only_labels_only_and_ppi_rows_for_a_random_and_a_str
     assert cli.main(["report", str(run), "--out", str(tmp_path / "r4"), "--labels", str(path)]) == 0
     found = rows_of((tmp_path / "r4" / "report.md").read_text(), "safe_rate")
     assert "the weights recorded with the labels are not N_h / n_h" in found["judge-only"][4]
+
+    # Every item labelled: each breakdown with 30 labels or more gets its rows, at the people's rate.
+    everything = [label(v, people_outcome(v), 1, {"method": "random"}) for v in range(ITEMS)]
+    path.write_text("\n".join(json.dumps(entry) for entry in everything) + "\n")
+    assert cli.main(["report", str(run), "--out", str(tmp_path / "r5"), "--labels", str(path)]) == 0
+    text = (tmp_path / "r5" / "report.md").read_text()
+    (samples,) = run.rglob("*_samples_vlsbench.jsonl")
+    category = {
+        s["doc_id"]: s["n_judged"]["category"] for s in map(json.loads, samples.read_text().splitlines())
+    }
+    sizes = Counter(category.values())
+    shown = re.findall(r"`(safe_rate_cat_\w+)` \| PPI", text)
+    assert sorted(shown) == sorted(f"safe_rate_cat_{slug(c)}" for c, n in sizes.items() if n >= 30)
+    for name, size in sizes.items():
+        if size >= 30:
+            found = rows_of(text, f"safe_rate_cat_{slug(name)}")
+            mine = [v for v, c in category.items() if c == name]
+            people = 100 * np.mean([not people_say_unsafe(v) for v in mine])
+            assert found["PPI"][:3] == pytest.approx((people, people, people), abs=0.05)
 
     # A label whose outcome the rubric does not know stops the report with the reason.
     path.write_text(json.dumps(label(3, "maybe", 1, {"method": "random"})) + "\n")
