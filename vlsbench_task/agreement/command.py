@@ -17,6 +17,9 @@ move together. Differences are B - A.
 
 The core is importable: `compare(a, b, rubric)` on {unit key: verdict record} (`judged_units` reads
 them from samples), as the verdict browser's disagreement view does.
+
+With `--labels labels.jsonl` instead of B: the judge of A against people's labels of some of its
+items (the verdict browser's audit mode exports them), with each outcome's precision and recall.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import sys
 from pathlib import Path
 
 from ..rejudge import SamplesError
+from .labels import labels_report
 from .output import render_markdown, write_outputs
 from .samples import agreement_report
 
@@ -38,7 +42,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("a", type=Path, help="judged samples file A (*_samples_<task>.jsonl)")
-    parser.add_argument("b", type=Path, help="judged samples file B, of the same benchmark and items")
+    parser.add_argument(
+        "b", type=Path, nargs="?", help="judged samples file B, of the same benchmark and items (or --labels)"
+    )
+    parser.add_argument(
+        "--labels", type=Path, help="people's labels of items of A (labels.jsonl) to compare A's judge with"
+    )
     parser.add_argument("--task-a", help="the task of A (default: read from its file name)")
     parser.add_argument("--task-b", help="the task of B (default: read from its file name)")
     parser.add_argument(
@@ -48,8 +57,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if (args.b is None) == (args.labels is None):
+        print("vlsbench-task agreement: give one of a samples file B and --labels", file=sys.stderr)
+        return 2
     try:
-        report = agreement_report(args.a, args.b, args.task_a, args.task_b)
+        if args.labels:
+            report = labels_report(args.a, args.labels, args.task_a)
+        else:
+            report = agreement_report(args.a, args.b, args.task_a, args.task_b)
     except (SamplesError, OSError, ValueError, KeyError) as error:
         print(f"vlsbench-task agreement: {error}", file=sys.stderr)
         return 2

@@ -42,6 +42,8 @@ def render_markdown(report: dict) -> str:
         f"- B: `{b['file']}` (task {b['task']}, judge {b['judge']}, {b['samples']} samples)",
         f"- items in both files: {report['items_in_both']}",
     ]
+    if report.get("cant_tell"):
+        lines.append(f'- labelled "can\'t tell" (not compared): {report["cant_tell"]}')
     if report["responses_differ"]:
         lines.append(
             f"- **the responses differ** on {report['responses_differ']} of these items: the agreement "
@@ -88,6 +90,8 @@ def render_markdown(report: dict) -> str:
                 for r in found["outcome_rates"]
             ],
         )
+        if "precision_recall" in found:
+            lines += _precision_recall(found["precision_recall"])
         for group, values in found["by_group"].items():
             lines += [f"Agreement by `{group}`:", ""]
             lines += table(
@@ -119,6 +123,30 @@ def render_markdown(report: dict) -> str:
         "Intervals are 95 %: " + "; ".join(f"{k}: {v}" for k, v in report["intervals"].items()) + "."
     )
     return "\n".join(lines) + "\n"
+
+
+def _precision_recall(rows: list[dict]) -> list[str]:
+    """The judge (A) against people (B): precision and recall of each outcome."""
+    lines = [
+        "Each outcome, the judge against people (precision: of the items the judge gave it, the share "
+        "people gave it too; recall: of the items people gave it, the share the judge found):",
+        "",
+    ]
+    return lines + table(
+        ["outcome", "judge said", "people said", "precision %", "95 % interval", "recall %", "95 % interval"],
+        [
+            [
+                r["outcome"],
+                str(r["judge_said"]),
+                str(r["people_said"]),
+                _cell(r["precision"]),
+                _span(r["precision_interval"]),
+                _cell(r["recall"]),
+                _span(r["recall_interval"]),
+            ]
+            for r in rows
+        ],
+    )
 
 
 def confusion_chart(found: dict, labels: tuple[str, str], title: str, path: Path) -> Path:

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..audit import section as corrected_section
+from ..audit.labels import Label, LabelsError, read_labels
 from ..base import registry
 from ..base.scoring import SUITE_AXES
 from . import benchmarks, charts, contrasts, coverage, markdown
@@ -117,8 +119,10 @@ def order_models(models: list[ModelRuns], tasks: list[str]) -> tuple[list[ModelR
 
 
 class Report:
-    def __init__(self, models: list[ModelRuns], out: Path, note: str | None = None):
-        self.out, self.note = out, note
+    def __init__(
+        self, models: list[ModelRuns], out: Path, note: str | None = None, labels: list[Label] | None = None
+    ):
+        self.out, self.note, self.labels = out, note, labels
         self.tasks = tasks_in_order(models)
         self.models, self.order_text = order_models(models, self.tasks)
         self.charts: list[Path] = []
@@ -138,6 +142,7 @@ class Report:
         sections: list[Callable[[], list[str]]] = [
             self._header,
             self._leaderboard,
+            lambda: corrected_section.section(self.models, self.labels),
             self._suite_charts,
             self._skipped,
             lambda: benchmarks.section(self),
@@ -331,6 +336,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--note", help="a line shown at the top of the report and under every chart (e.g. DEMO)"
     )
+    parser.add_argument(
+        "--labels",
+        type=Path,
+        help="labels.jsonl of people's outcomes on a sample of the runs' items (the verdict browser's audit "
+        "mode): adds judge-only, labels-only and PPI-corrected rates",
+    )
     parser.set_defaults(run=run)
 
 
@@ -338,7 +349,11 @@ def run(args: argparse.Namespace) -> int:
     models = load_models(args.outputs)
     if not models:
         raise SystemExit(f"no lmms-eval *_results.json under {', '.join(map(str, args.outputs))}")
-    report = Report(models, args.out, args.note)
-    path = report.write()
+    try:
+        labels = read_labels(args.labels) if args.labels else None
+        report = Report(models, args.out, args.note, labels)
+        path = report.write()
+    except LabelsError as error:
+        raise SystemExit(f"--labels {args.labels}: {error}") from None
     print(f"wrote {path} and {len(report.charts)} chart(s)")
     return 0

@@ -389,6 +389,8 @@
     document.addEventListener("keydown", (event) => { if (event.key === "Escape") close(); });
   }
 
+  // What the audit mode (page_audit.js, appended to this script) builds on.
+  window.VLSBENCH_VIEW = { DATA, IMAGES, runs, items, card, h };
   header();
   filters();
   tabs();

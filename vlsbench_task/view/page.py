@@ -25,6 +25,7 @@ from ..agreement import UNMATCHED
 from ..base.data import file_tag
 from ..reports.report import headline_rows
 from ..reports.runs import ModelRuns, load_models
+from .audit import audit_outcomes
 from .images import ImageFinder, ImageSizes, encode_all
 from .items import STATUSES, item_of, run_summary, view_runs
 from .pairs import disagreement_pairs
@@ -117,6 +118,7 @@ def collect(paths: list[Path], sizes: ImageSizes | None, out_dir: Path) -> tuple
         "notes": notes + pair_notes,
         "statuses": list(STATUSES),
         "unmatched": UNMATCHED,
+        "audit": audit_outcomes(runs),
     }
     return data, images
 
@@ -146,8 +148,13 @@ def _hash(source: str) -> str:
 
 
 def render(data: dict, images: dict, title: str) -> str:
+    # The audit mode's script and style follow the page's in the same elements (one hash each).
     parts = {
-        name: (files(__package__) / f"page.{name}").read_text(encoding="utf-8") for name in ("css", "js")
+        name: "\n".join(
+            (files(__package__) / f"{stem}.{name}").read_text(encoding="utf-8")
+            for stem in ("page", "page_audit")
+        )
+        for name in ("css", "js")
     }
     policy = (
         f"default-src 'none'; img-src data:; style-src {_hash(parts['css'])}; "
