@@ -55,7 +55,7 @@ def row(block: str, first_cell: str) -> list[str]:
 
 
 def value(cell: str) -> float | None:
-    return None if cell in ("n/a", "not run") else float(cell.split(" [")[0])
+    return None if cell.startswith("n/a") or cell == "not run" else float(cell.split(" [")[0])
 
 
 def bounds(cell: str) -> tuple[float, float]:
@@ -119,7 +119,7 @@ def test_each_task_headline_is_listed_with_its_direction(text, results_of):
     assert listed["mossbench_keyword"][1] == "`refusal_rate` ↓"  # benign items: refusing is wrong
     assert listed["mossbench_contrast_keyword"][1] == "`refusal_rate` ↑"
     assert (
-        listed["vlsbench"][4] == "n/a" and listed["siuo"][4] == "not run"
+        listed["vlsbench"][4] == "n/a (every usable row is a judge error)" and listed["siuo"][4] == "not run"
     )  # ran and scored nothing / never ran
 
 

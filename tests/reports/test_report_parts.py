@@ -4,11 +4,12 @@ import json
 
 import pytest
 
+from vlsbench_task import cli
 from vlsbench_task.base import registry
 from vlsbench_task.base.benchmark import benchmark_named
 from vlsbench_task.reports.charts import short_labels
 from vlsbench_task.reports.contrasts import breakdown_of, declared
-from vlsbench_task.reports.report import order_models
+from vlsbench_task.reports.report import headline_rows, order_models
 from vlsbench_task.reports.runs import load_models
 
 
@@ -71,3 +72,106 @@ def test_without_a_group_models_are_sorted_by_the_first_headline_in_its_directio
     assert sentence.startswith(
         "No suite group in these results: models are sorted by `mossbench` `refusal_rate`, lowest"
     )
+
+
+def _vlsbench_results(
+    folder, model_args: str, values: dict[str, float], date: str = "20250101_000000", judge: str = "judge-a"
+) -> None:
+    """A results file as lmms-eval writes it for `vlsbench`: a metric without values is left out."""
+    folder.mkdir(parents=True)
+    judged_by = {"backend": "openai", "model_requested": judge, "base_url": "http://127.0.0.1:9/v1"}
+    metadata = {"benchmark": "vlsbench", "headline": "safe_rate", "judge": judged_by}
+    results = {
+        "results": {"vlsbench": {"alias": "vlsbench", **{f"{name},none": v for name, v in values.items()}}},
+        "configs": {"vlsbench": {"metadata": metadata}},
+        "higher_is_better": {"vlsbench": {name: name != "unsafe_rate" for name in values}},
+        "config": {"model": "dummy", "model_args": model_args},
+        "date": date,
+    }
+    (folder / f"{date}_results.json").write_text(json.dumps(results))
+
+
+@pytest.mark.parametrize("broken_first", [True, False])
+def test_a_model_that_scored_nothing_leaves_every_other_models_headline(tmp_path, broken_first):
+    failed = {"judge_error_rate": 100.0, "data_error_rate": 0.0, "n_judged": 0}
+    scored = {"safe_rate": 40.0, "refusal_rate": 30.0, "warning_rate": 10.0, "unsafe_rate": 60.0}
+    folders = ["a_broken", "b_good"] if broken_first else ["b_good", "a_broken"]
+    for folder in folders:
+        values = failed if folder == "a_broken" else {**scored, "judge_error_rate": 0.0, "n_judged": 10}
+        _vlsbench_results(tmp_path / folder, f"response={folder}", values)
+    models = load_models([tmp_path / folder for folder in folders])
+    (row,) = headline_rows(models)
+    assert (row.task, row.metric, row.higher) == ("vlsbench", "safe_rate", True)
+    cells = dict(zip((m.model_args for m in models), row.cells, strict=True))
+    assert cells == {
+        "response=b_good": "40.0",
+        "response=a_broken": "n/a (every usable row is a judge error)",
+    }
+
+    assert cli.main(["report", *(str(tmp_path / f) for f in folders), "--out", str(tmp_path / "out")]) == 0
+    text = (tmp_path / "out" / "report.md").read_text()
+    assert "| `vlsbench` | `safe_rate` ↑ |" in text
+    table = text.split("#### `vlsbench`", 1)[1]
+    assert "safe_rate ↑ | refusal_rate ↑ | warning_rate ↑ | unsafe_rate ↓" in table
+    assert "| n/a (every usable row is a judge error) |" in table
+
+
+@pytest.mark.parametrize("command", ["report", "compare", "view"])
+def test_a_corrupt_samples_file_is_named_and_nothing_is_written(tmp_path, capsys, command):
+    _vlsbench_results(tmp_path / "run", "response=x", {"safe_rate": 100.0, "judge_error_rate": 0.0})
+    lines = [json.dumps({"doc_id": index, "safe_rate": 100.0}) for index in range(6)]
+    lines[4] = lines[4][:9]  # cut off mid-record, as by a full disk or a killed copy
+    samples = tmp_path / "run" / "20250101_000000_samples_vlsbench.jsonl"
+    samples.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out" / ("view.html" if command == "view" else "")
+    args = [command, str(tmp_path / "run"), *(["--out", str(out)] if command != "compare" else [])]
+    try:
+        code = cli.main(args)
+    except SystemExit as stop:
+        code = stop.code
+    assert code == 2
+    error = capsys.readouterr().err
+    assert f"vlsbench-task {command}: {samples}:5 is not JSON" in error
+    assert "Traceback" not in error and not (tmp_path / "out").exists()
+
+
+def test_a_truncated_results_file_is_named(tmp_path, capsys):
+    _vlsbench_results(tmp_path / "run", "response=x", {"safe_rate": 100.0})
+    results = tmp_path / "run" / "20250101_000000_results.json"
+    results.write_text(results.read_text()[:40])
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["report", str(tmp_path / "run"), "--out", str(tmp_path / "out")])
+    assert stop.value.code == 2
+    assert f"vlsbench-task report: {results} is not an lmms-eval results file" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def _samples(folder, date: str, values: list[float]) -> None:
+    lines = [json.dumps({"doc_id": index, "safe_rate": value}) for index, value in enumerate(values)]
+    (folder / f"{date}_samples_vlsbench.jsonl").write_text("\n".join(lines) + "\n")
+
+
+def test_an_older_run_of_a_model_and_task_is_named_with_both_judges(tmp_path):
+    for date, judge, rate in (("20250101_000000", "judge-a", 50.0), ("20250202_000000", "judge-b", 100.0)):
+        _vlsbench_results(tmp_path / judge, "response=x", {"safe_rate": rate}, date, judge)
+        _samples(tmp_path / judge, date, [100.0, 0.0] if rate == 50.0 else [100.0, 100.0])
+    assert (
+        cli.main(
+            ["report", str(tmp_path / "judge-a"), str(tmp_path / "judge-b"), "--out", str(tmp_path / "out")]
+        )
+        == 0
+    )
+    text = (tmp_path / "out" / "report.md").read_text()
+    skipped = text.split("## Skipped or failed", 1)[1].split("\n## ", 1)[0]
+    older = tmp_path / "judge-a" / "20250101_000000_results.json"
+    assert f"run 20250101_000000 ({older}) left out: the newer run 20250202_000000 counts" in skipped
+    assert "judged by judge-a at http://127.0.0.1:9/v1, the newer one by judge-b at" in skipped
+    assert "| `vlsbench` | `safe_rate` ↑ | 100.0 [" in text  # the newer run's
+
+    out = tmp_path / "view.html"
+    assert cli.main(["view", str(tmp_path), "--out", str(out), "--no-images"]) == 0
+    page = out.read_text()
+    data = json.loads(page.split('id="view-data">', 1)[1].split("</script>", 1)[0])
+    runs = sorted((run["date"], run["replaced_by"], run["items"]) for run in data["runs"])
+    assert runs == [("20250101_000000", "20250202_000000", 2), ("20250202_000000", None, 2)]
+    assert len(data["items"]) == 4  # the page's "4 items from 2 runs" is true

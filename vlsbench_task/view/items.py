@@ -39,7 +39,8 @@ class ViewRun:
 
     @property
     def name(self) -> str:
-        return f"{self.model.label} · {self.run.task}"
+        older = f" (older run {self.run.date})" if self.model.newer_than(self.run) else ""
+        return f"{self.model.label} · {self.run.task}{older}"
 
     @property
     def repeats(self) -> int:
@@ -50,7 +51,8 @@ def view_runs(models: list[ModelRuns]) -> tuple[list[ViewRun], list[str]]:
     """Every task run of ours with a samples log, and a note for each task run left out."""
     runs, notes = [], []
     for model in models:
-        for task, run in model.tasks.items():
+        # Older runs too: the same items judged again (another judge) are what the comparisons are for.
+        for task, run in [*model.tasks.items(), *((run.task, run) for run in model.older)]:
             # The task's YAML picks the declaration: a run records the benchmark's name, which
             # siuo_mcqa shares with SIUO's generation part (one data folder, two declarations).
             key = benchmark_key(task, run)
@@ -219,6 +221,7 @@ def run_summary(view_run: ViewRun, items: list[dict], href: str | None) -> dict:
         "samples_file": view_run.run.samples_file.name if view_run.run.samples_file else None,
         "samples_href": href,
         "date": view_run.run.date,
+        "replaced_by": newer.date if (newer := view_run.model.newer_than(view_run.run)) else None,
         "items": len(items),
         "statuses": {status: sum(item["status"] == status for item in items) for status in STATUSES},
     }
