@@ -175,3 +175,16 @@ def test_an_older_run_of_a_model_and_task_is_named_with_both_judges(tmp_path):
     runs = sorted((run["date"], run["replaced_by"], run["items"]) for run in data["runs"])
     assert runs == [("20250101_000000", "20250202_000000", 2), ("20250202_000000", None, 2)]
     assert len(data["items"]) == 4  # the page's "4 items from 2 runs" is true
+
+
+def test_a_report_into_a_used_folder_removes_only_the_charts_of_the_earlier_report(tmp_path):
+    rates = {"safe_rate": 50.0, "refusal_rate": 25.0, "warning_rate": 25.0, "unsafe_rate": 50.0}
+    _vlsbench_results(tmp_path / "vlsbench", "response=x", rates)
+    _results_file(tmp_path / "mossbench", "response=x", 10.0)
+    out = tmp_path / "out"
+    assert cli.main(["report", str(tmp_path / "vlsbench"), "--out", str(out)]) == 0
+    assert (out / "outcomes_vlsbench.png").is_file()
+    for name in ("mine.png", "outcomes_mine.png"):  # the user's, never linked by a report
+        (out / name).write_bytes(b"x")
+    assert cli.main(["report", str(tmp_path / "mossbench"), "--out", str(out)]) == 0
+    assert sorted(path.name for path in out.iterdir()) == ["mine.png", "outcomes_mine.png", "report.md"]

@@ -9,6 +9,7 @@ Every rate carries its 95 % interval (Wilson from the logged samples, see stats.
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,6 +108,19 @@ def order_models(models: list[ModelRuns], tasks: list[str]) -> tuple[list[ModelR
     return list(models), "No headline metric in these results: models are in the order they were found."
 
 
+# The names of the charts a report writes (suite_, contrast_, outcomes_, categories_, subsets_).
+CHART_NAME = re.compile(r"(?:suite|contrast|outcomes|categories|subsets)_[\w.-]+\.png")
+
+
+def charts_of(report_md: Path) -> set[str]:
+    """The charts an earlier report in this folder embeds, by the names reports give them: files
+    it wrote, which a new report that no longer has them removes (nothing else is touched)."""
+    if not report_md.is_file():
+        return set()
+    linked = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report_md.read_text(encoding="utf-8"))
+    return {name for name in linked if CHART_NAME.fullmatch(name)}
+
+
 class Report:
     def __init__(self, models: list[ModelRuns], out: Path, note: str | None = None):
         self.out, self.note = out, note
@@ -136,9 +150,12 @@ class Report:
             self._judges,
             self._gaps,
         ]
+        earlier = charts_of(self.out / "report.md")
         lines = [line for section in sections for line in section()]
         path = self.out / "report.md"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        for stale in earlier - {chart.name for chart in self.charts}:
+            (self.out / stale).unlink(missing_ok=True)
         return path
 
     # -- sections -------------------------------------------------------------------------------
