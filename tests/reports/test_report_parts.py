@@ -7,8 +7,10 @@ import pytest
 from vlsbench_task import cli
 from vlsbench_task.base import registry
 from vlsbench_task.base.benchmark import benchmark_named
+from vlsbench_task.reports import charts
 from vlsbench_task.reports.charts import short_labels
 from vlsbench_task.reports.contrasts import breakdown_of, declared
+from vlsbench_task.reports.estimates import Estimate
 from vlsbench_task.reports.report import headline_rows, order_models
 from vlsbench_task.reports.runs import load_models
 
@@ -188,3 +190,22 @@ def test_a_report_into_a_used_folder_removes_only_the_charts_of_the_earlier_repo
         (out / name).write_bytes(b"x")
     assert cli.main(["report", str(tmp_path / "mossbench"), "--out", str(out)]) == 0
     assert sorted(path.name for path in out.iterdir()) == ["mine.png", "outcomes_mine.png", "report.md"]
+
+
+def test_charts_mark_a_model_without_data_as_n_a_rather_than_0(tmp_path, monkeypatch):
+    drawn = {}
+
+    def keep(fig, path, note=None):  # the figure as drawn, instead of the PNG
+        drawn[path.name] = [text.get_text() for ax in fig.axes for text in ax.texts]
+        return path
+
+    monkeypatch.setattr(charts, "save", keep)
+    shares = {"refusal": [60.0, None], "warning": [20.0, None], "unsafe": [20.0, None]}
+    charts.stacked_outcomes(["scored", "failed"], shares, "t", tmp_path / "outcomes.png")
+    assert drawn["outcomes.png"].count(charts.NO_DATA) == 1
+    series = [
+        charts.Series("scored", [Estimate(40.0), Estimate(0.0)]),
+        charts.Series("failed", [Estimate(None), Estimate(None)]),
+    ]
+    charts.grouped_bars(["a", "b"], series, "t", ("x", "y"), tmp_path / "bars.png")
+    assert drawn["bars.png"].count(charts.NO_DATA) == 2  # the failed model's two; the 0.0 is a value

@@ -132,7 +132,7 @@ def _about(task: str, runs: list[TaskRun]) -> list[str]:
 
 def _outcome_chart(report: Report, task: str, models: list[ModelRuns]) -> list[str]:
     shares = {
-        outcome: [estimate(m, task, f"{outcome}_rate").value or 0.0 for m in models]
+        outcome: [estimate(m, task, f"{outcome}_rate").value for m in models]
         for outcome in charts.OUTCOME_COLOURS
     }
     path = report.out / f"outcomes_{task}.png"
