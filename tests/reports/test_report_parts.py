@@ -209,3 +209,28 @@ def test_charts_mark_a_model_without_data_as_n_a_rather_than_0(tmp_path, monkeyp
     ]
     charts.grouped_bars(["a", "b"], series, "t", ("x", "y"), tmp_path / "bars.png")
     assert drawn["bars.png"].count(charts.NO_DATA) == 2  # the failed model's two; the 0.0 is a value
+
+
+def test_model_labels_are_short_and_say_what_tells_alike_models_apart(tmp_path):
+    checkpoint = "pretrained=/models/llava-1.5-7b-hf,attn_implementation=sdpa"
+    for folder, model, args in (
+        ("a", "llava_hf", f"{checkpoint},dtype=bfloat16"),
+        ("b", "llava_hf", f"{checkpoint},dtype=float16"),
+        ("c", "llava", f"{checkpoint},dtype=float16"),
+        ("d", "qwen2_vl", "pretrained=Qwen/Qwen2-VL-2B-Instruct"),
+    ):
+        _results_file(tmp_path / folder, args, 10.0)
+        path = tmp_path / folder / "20250101_000000_results.json"
+        path.write_text(path.read_text().replace('"model": "dummy"', f'"model": "{model}"'))
+    labels = [model.label for model in load_models([tmp_path])]
+    assert labels == [
+        "llava-1.5-7b-hf llava_hf dtype=bfloat16",
+        "llava-1.5-7b-hf llava_hf dtype=float16",
+        "llava-1.5-7b-hf llava dtype=float16",
+        "Qwen2-VL-2B-Instruct",
+    ]
+    assert cli.main(["report", str(tmp_path), "--out", str(tmp_path / "out")]) == 0
+    text = (tmp_path / "out" / "report.md").read_text()
+    assert (
+        f"| **llava-1.5-7b-hf llava_hf dtype=float16** | `llava_hf` | `{checkpoint},dtype=float16` |" in text
+    )

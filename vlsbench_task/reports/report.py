@@ -171,11 +171,11 @@ class Report:
             "differences use MOVER and Newcombe intervals built on them; lmms-eval's standard error "
             "where no samples were logged). n/a: no value.",
             "",
-            "Models (lmms-eval `--model` and `--model_args`):",
+            "Models: the short names that tables and charts use, and what lmms-eval ran:",
             "",
         ]
-        lines += [f"- **{m.label}**: `{m.model}` `{m.model_args or ''}`" for m in self.models]
-        return [*lines, ""]
+        rows = [[f"**{m.label}**", f"`{m.model}`", f"`{m.model_args or ''}`"] for m in self.models]
+        return lines + markdown.table(["model", "`--model`", "`--model_args`"], rows)
 
     def _leaderboard(self) -> list[str]:
         lines = ["## Leaderboard", "", self.order_text, ""]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..rejudge import SamplesError, read_samples
-from .paper_models import identity_of, paper_model_for
+from .paper_models import identity_of, paper_model_for, parse_model_args
 
 
 class UnreadableOutput(ValueError):
@@ -109,11 +110,11 @@ class ModelRuns:
         return paper_model_for(self.model, self.model_args)
 
     def short_name(self) -> str:
-        """A short name: the paper model's key, else the checkpoint/API model, else model(args)."""
+        """A short name: the paper model's key, else the checkpoint/API model, else lmms-eval's --model."""
         if self.paper_model is not None:
             return self.paper_model.key
         identity = identity_of(self.model_args)
-        return identity.rstrip("/").rsplit("/", 1)[-1] if identity else self.full_name()
+        return identity.rstrip("/").rsplit("/", 1)[-1] if identity else self.model
 
     def full_name(self) -> str:
         args = self.model_args if isinstance(self.model_args, str) else json.dumps(self.model_args or "")
@@ -133,29 +134,92 @@ class ModelRuns:
         return current if current is not task_run else None
 
 
+JUDGED_METRICS = "_judged_metrics.json"  # beside `<samples>_judged.jsonl`, by `vlsbench-task judge`
+
+
+class JudgedFile(BaseModel):
+    """The parts of `vlsbench-task judge`'s `*_judged_metrics.json` we read."""
+
+    source: str  # the samples file it judged again
+    task: str
+    metrics: dict[str, Any]
+    judge: dict | None = None
+    data_origin: str | None = None
+
+
 def find_results_files(paths: list[Path]) -> list[Path]:
+    """lmms-eval's results files and `vlsbench-task judge`'s metrics files under `paths` (a judged
+    samples file stands for its metrics file)."""
     found: list[Path] = []
-    for path in paths:
-        path = Path(path)
-        found += [path] if path.is_file() else sorted(path.rglob("*_results.json"))
+    for path in map(Path, paths):
+        if path.is_file():
+            judged = path.name.endswith("_judged.jsonl")
+            found.append(
+                path.with_name(path.name.replace("_judged.jsonl", JUDGED_METRICS)) if judged else path
+            )
+        else:
+            found += sorted([*path.rglob("*_results.json"), *path.rglob(f"*{JUDGED_METRICS}")])
     return found
+
+
+def _parse(model: type[BaseModel], path: Path, what: str):
+    try:
+        return model.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValidationError as error:
+        raise UnreadableOutput(f"{path} is not {what}: {error.errors()[0]['msg']}") from None
+
+
+def _judged_run(metrics_file: Path) -> tuple[ResultsFile, TaskRun]:
+    """A `vlsbench-task judge` output as a run of its task: the model and settings from the results
+    file of the samples it judged again; metrics, judge and samples from the new judging. It counts
+    over the run it judged again, which stays listed."""
+    judged = _parse(JudgedFile, metrics_file, "a metrics file of vlsbench-task judge")
+    source = Path(judged.source)
+    results_file = source.with_name(source.name.split("_samples_", 1)[0] + "_results.json")
+    if not results_file.is_file():
+        raise UnreadableOutput(
+            f"{metrics_file}: the results file of the samples it judged ({results_file}) is missing; it "
+            "says which model ran: keep the lmms-eval output folder where it was"
+        )
+    raw = _parse(ResultsFile, results_file, "an lmms-eval results file")
+    metadata = {**(raw.configs.get(judged.task, {}).get("metadata") or {}), "judge": judged.judge}
+    if judged.data_origin:
+        metadata["data_origin"] = judged.data_origin
+    samples = metrics_file.with_name(metrics_file.name.replace(JUDGED_METRICS, "_judged.jsonl"))
+    # lmms-eval dates a run in a time zone of its choosing (--timezone): a re-judging sorts right
+    # after the run it judged again, and after earlier re-judgings of it (by when it was written).
+    written = datetime.fromtimestamp(metrics_file.stat().st_mtime, timezone.utc)
+    date = f"{raw.date} re-judged {written.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+    task_run = TaskRun(
+        task=judged.task,
+        metrics={name: value for name, value in judged.metrics.items() if value is not None},
+        stderrs={},
+        metadata=metadata,
+        higher_is_better=raw.higher_is_better.get(judged.task) or {},
+        subtasks=[],
+        samples_file=samples if samples.is_file() else None,
+        date=date,
+        results_file=metrics_file,
+    )
+    return raw, task_run
+
+
+def _runs_of(found: Path) -> tuple[ResultsFile, list[TaskRun]]:
+    if found.name.endswith(JUDGED_METRICS):
+        raw, task_run = _judged_run(found)
+        return raw, [task_run]
+    raw = _parse(ResultsFile, found, "an lmms-eval results file")
+    return raw, [TaskRun.from_results(task, raw, found) for task in raw.results]
 
 
 def load_models(paths: list[Path]) -> list[ModelRuns]:
     """All models found under `paths` (folders searched recursively, or results files), in first-seen order."""
     by_model: dict[str, ModelRuns] = {}
-    for results_file in find_results_files(paths):
-        try:
-            raw = ResultsFile.model_validate_json(results_file.read_text(encoding="utf-8"))
-        except ValidationError as error:
-            problem = error.errors()[0]
-            raise UnreadableOutput(
-                f"{results_file} is not an lmms-eval results file: {problem['msg']}"
-            ) from None
+    for found in find_results_files(paths):
+        raw, task_runs = _runs_of(found)
         key = json.dumps([raw.config.model, raw.config.model_args], sort_keys=True)
         entry = by_model.setdefault(key, ModelRuns(raw.config.model, raw.config.model_args))
-        for task in raw.results:
-            task_run = TaskRun.from_results(task, raw, results_file)
+        for task_run in task_runs:
             try:
                 task_run.samples  # noqa: B018 -- read now: a corrupt file fails here, before any output
             except SamplesError as error:
@@ -164,11 +228,31 @@ def load_models(paths: list[Path]) -> list[ModelRuns]:
                 ) from None
             entry.add(task_run)
     models = list(by_model.values())
-    names = [model.short_name() for model in models]
-    for model, name in zip(models, names, strict=True):
-        # e.g. one checkpoint through two loaders: the full lmms-eval arguments tell them apart
-        model.label = name if names.count(name) == 1 else model.full_name()
+    for model, label in zip(models, unique_labels(models), strict=True):
+        model.label = label
     return models
+
+
+def unique_labels(models: list[ModelRuns]) -> list[str]:
+    """Each model's short name; where several share one, followed by what tells them apart (their
+    loader, the --model_args that differ), else by the full model(args)."""
+    names = [model.short_name() for model in models]
+    labels = []
+    for model, name in zip(models, names, strict=True):
+        alike = [other for other, same in zip(models, names, strict=True) if same == name]
+        if len(alike) > 1:
+            args = [parse_model_args(other.model_args) for other in alike]
+            own = parse_model_args(model.model_args)
+            differ = [
+                f"{key}={value}" for key, value in own.items() if any(a.get(key) != value for a in args)
+            ]
+            loader = [model.model] if len({other.model for other in alike}) > 1 else []
+            name = " ".join([name, *loader, ",".join(differ)]).strip()
+        labels.append(name)
+    return [
+        label if labels.count(label) == 1 else model.full_name()
+        for model, label in zip(models, labels, strict=True)
+    ]
 
 
 def load_or_exit(paths: list[Path], command: str) -> list[ModelRuns]:
