@@ -116,6 +116,8 @@ def run(args: argparse.Namespace) -> int:
     for name, value in report["metrics"].items():
         print(f"{name}: {value}")
     print(f"wrote {samples_out} and {metrics_out}", file=sys.stderr)
+    folders = " ".join(dict.fromkeys(str(folder) for folder in (args.samples.parent, out_dir)))
+    print(f"to report or browse them: vlsbench-task report {folders} --out report/", file=sys.stderr)
     ok = all(v.ok for by_name in verdicts.values() for vs in by_name.values() for v in vs)
     return 0 if ok else 1
 

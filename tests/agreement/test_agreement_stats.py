@@ -9,7 +9,7 @@ import random
 import pytest
 
 from vlsbench_task.agreement import Kappa, binary_kappa, cohen_kappa, paired_difference
-from vlsbench_task.reports.stats import Z95, difference
+from vlsbench_task.reports.stats import Z95, difference, wilson
 
 
 def test_kappa_of_a_table_computed_by_hand():
@@ -139,3 +139,14 @@ def test_kappa_text_as_the_agreement_report_and_the_qualification_table_write_it
         one_sided.text(one_sided="({note}: see the raw agreement)")
         == "0.000 (one side: see the raw agreement)"
     )
+
+
+def test_perfect_agreement_on_few_items_has_an_interval_that_is_not_a_point():
+    five = cohen_kappa([[3, 0], [0, 2]])  # both judges agree on all 5 items
+    assert five.value == pytest.approx(1.0) and five.high == 1.0
+    assert five.low < 0.5  # five items say little; the large-sample interval was [1.000, 1.000]
+    expected = 0.6 * 0.6 + 0.4 * 0.4
+    wilson_low = wilson(5, 5).low / 100
+    assert five.low == pytest.approx((wilson_low - expected) / (1 - expected))
+    many = cohen_kappa([[300, 0], [0, 200]])
+    assert five.low < many.low < 1.0  # narrower with more items

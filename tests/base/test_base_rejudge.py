@@ -42,6 +42,16 @@ def test_predict_only_runs_of_other_benchmarks_are_judged_afterwards(
     ]
     assert [line["n_judged"]["pid"] for line in judged] == ["1", "2", "3", "4"]
     assert all(line["n_judged"]["refusal_score"] == 1 for line in judged)
+    hint = capsys.readouterr().err.strip().splitlines()[-1]
+    assert hint == f"to report or browse them: vlsbench-task report {samples.parent} --out report/"
+    # report and view read the judged files as the newest run of mossbench (was: not found)
+    assert cli.main(["report", str(predicted.output_dir), "--out", str(tmp_path / "report")]) == 0
+    text = (tmp_path / "report" / "report.md").read_text()
+    assert "| `mossbench` | `refusal_rate` ↓ | 100.0 [" in text
+    assert "keyword rules refusal-rules-" in text.split("## Judges and their cost", 1)[1]
+    assert (
+        cli.main(["view", str(predicted.output_dir), "--out", str(tmp_path / "v.html"), "--no-images"]) == 0
+    )
 
     # SIUO's three repeats are not in lmms-eval's log of a --predict_only run: refused in one line.
     (samples,) = predicted.output_dir.rglob("*_samples_siuo.jsonl")

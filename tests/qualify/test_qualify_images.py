@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from qualify_support import MirrorServer, image_bytes, mirror_path
 
-from vlsbench_task.qualify.images import MIRROR_VARIABLE, fetch_images, mirrored
+from vlsbench_task.qualify.images import FAIL_FAST, MIRROR_VARIABLE, fetch_images, mirrored
 from vlsbench_task.qualify.msts import IMAGES_DIR, ImageSource
 
 pytestmark = pytest.mark.network
@@ -103,3 +103,16 @@ def test_a_local_copy_is_used_and_downloads_can_be_turned_off(mirror, tmp_path):
     assert found["img_png"].origin == "local" and found["img_png"].sha256 == hashlib.sha256(JPEG).hexdigest()
     assert found["img_jpeg"].path is None and "downloads are off" in found["img_jpeg"].problem
     assert mirror.requests == []
+
+
+def test_without_a_reachable_host_the_downloads_stop_after_a_few(tmp_path, monkeypatch):
+    monkeypatch.setenv(MIRROR_VARIABLE, "http://127.0.0.1:9")  # the discard port: connection refused
+    sources = [source(f"img_{index}", f"{WIKIMEDIA}/{index}/x.png") for index in range(40)]
+    found = fetch_images(sources, cache_dir=tmp_path / "cache", workers=4)
+    problems = [image.problem for image in found.values()]
+    assert all(image.path is None for image in found.values())
+    tried = [problem for problem in problems if problem.startswith("download failed")]
+    assert FAIL_FAST <= len(tried) < FAIL_FAST + 4  # those under way when it gave up still finish
+    assert "ConnectError" in tried[0]
+    skipped = [problem for problem in problems if problem.startswith("not tried")]
+    assert len(skipped) == len(sources) - len(tried) and "downloads reached no server" in skipped[0]

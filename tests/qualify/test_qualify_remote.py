@@ -89,3 +89,18 @@ def test_llm_judge_sees_each_msts_image_and_rows_without_one_are_counted(copy, t
         assert cli.main(["qualify", "--reference", "msts", "--no-download"]) == 0
     assert len(mirror.requests) == requests_before
     assert f"{len(used)} cache" in capsys.readouterr().out
+
+
+def test_an_llm_judge_without_any_image_stops_before_judging_and_names_the_offline_ways(
+    copy, monkeypatch, capsys
+):
+    monkeypatch.setenv("MSTS_IMAGE_MIRROR", "http://127.0.0.1:9")  # no image host answers
+    with LocalJudgeServer(rubrics=[RUBRIC]) as judge:
+        monkeypatch.setenv("VLSBENCH_JUDGE_BASE_URL", judge.base_url)
+        monkeypatch.setenv("VLSBENCH_JUDGE_API_KEY", "sk-test-qualify-remote")
+        monkeypatch.setenv("VLSBENCH_JUDGE_CACHE", "off")
+        assert cli.main(["qualify", "--reference", "msts"]) == 2
+    error = capsys.readouterr().err
+    assert "MSTS images could be had" in error and "ConnectError" in error
+    assert "MSTS_IMAGE_MIRROR=<base URL>" in error and "--judge keyword" in error
+    assert judge.requests == [] and "no item was judged ok" not in error

@@ -19,8 +19,8 @@ ROWS_PER_SUB_CATEGORY = 2
 
 
 def label(response: str) -> str:
-    """How the report names a dummy model (no checkpoint to name it by)."""
-    return f"dummy(response={response})"
+    """How the report names one of several dummy models (no checkpoint to name them by)."""
+    return f"dummy response={response}"
 
 
 def pick_rows(rows: list[dict], sub_categories_per_category: int = 2) -> list[dict]:

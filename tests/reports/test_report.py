@@ -55,7 +55,7 @@ def row(block: str, first_cell: str) -> list[str]:
 
 
 def value(cell: str) -> float | None:
-    return None if cell in ("n/a", "not run") else float(cell.split(" [")[0])
+    return None if cell.startswith("n/a") or cell == "not run" else float(cell.split(" [")[0])
 
 
 def bounds(cell: str) -> tuple[float, float]:
@@ -77,7 +77,7 @@ def test_the_note_and_every_model_are_at_the_top(text):
     head = text[: text.index("## Leaderboard")]
     assert f"> **{NOTE}**" in head
     for response in (REFUSER, COMPLIER, BROKEN):
-        assert f"- **{label(response)}**: `dummy` `response={response}`" in head
+        assert f"| **{label(response)}** | `dummy` | `response={response}` |" in head
 
 
 def test_leaderboard_gives_both_suite_rows_and_says_truthfully_how_it_is_sorted(text, results_of):
@@ -119,7 +119,7 @@ def test_each_task_headline_is_listed_with_its_direction(text, results_of):
     assert listed["mossbench_keyword"][1] == "`refusal_rate` ↓"  # benign items: refusing is wrong
     assert listed["mossbench_contrast_keyword"][1] == "`refusal_rate` ↑"
     assert (
-        listed["vlsbench"][4] == "n/a" and listed["siuo"][4] == "not run"
+        listed["vlsbench"][4] == "n/a (every usable row is a judge error)" and listed["siuo"][4] == "not run"
     )  # ran and scored nothing / never ran
 
 
@@ -169,7 +169,7 @@ def test_a_group_member_missing_from_the_results_is_listed(dummy_outputs, tmp_pa
     table = rows(section((tmp_path / "report" / "report.md").read_text(), "## Skipped or failed"))
     assert table == [
         [
-            label(REFUSER),
+            "dummy",  # the only model: its short name needs nothing to tell it apart
             "`mossbench_keyword`",
             f"member of `{GROUP}` has no results (skipped, failed, or an older version of the group), "
             "so this group row leaves it out",
@@ -299,3 +299,33 @@ def test_wilson_cells_match_the_samples(text, dummy_outputs):
     cell = row(section(text, "#### `figstep`"), label(COMPLIER))[1]
     expected = wilson(k, n)
     assert (k, n) == (500, 500) and bounds(cell) == pytest.approx((expected.low, expected.high), abs=0.051)
+
+
+def test_the_judge_commands_output_is_read_as_a_newer_run_of_its_task(
+    dummy_outputs, report_data_env, tmp_path, monkeypatch
+):
+    for name, value in report_data_env.items():
+        monkeypatch.setenv(name, value)
+    (samples,) = (dummy_outputs / "refuser").rglob("*_samples_vlsbench.jsonl")
+    assert main(["judge", str(samples), "--judge", "keyword", "--out", str(tmp_path / "judged")]) == 0
+    judged = tmp_path / "judged" / f"{samples.stem}_judged.jsonl"
+    assert main(["report", str(dummy_outputs / "refuser"), str(judged), "--out", str(tmp_path / "out")]) == 0
+    text = (tmp_path / "out" / "report.md").read_text()
+    judges = rows(section(text, "## Judges and their cost").split("The papers")[0])
+    assert [cells[1] for cells in judges if cells[0] == "`vlsbench`"] == [
+        "keyword rules refusal-rules-v3 (offline; an approximation, not the paper's judge); answered as "
+        "refusal-rules-v3 (24)"
+    ]
+    (left_out,) = [cells for cells in rows(section(text, "## Skipped or failed")) if cells[1] == "`vlsbench`"]
+    assert f"judged by {JUDGE_NAME} at" in left_out[2] and "the newer one by keyword rules" in left_out[2]
+    refuser = row(section(text, "#### `vlsbench`"), "dummy")
+    assert refuser[1].startswith("100.0 [")  # the keyword rules call every refusal safe, from the samples
+
+    page = tmp_path / "view.html"
+    assert main(["view", str(dummy_outputs / "refuser"), str(judged), "--out", str(page), "--no-images"]) == 0
+    data = json.loads(page.read_text().split('id="view-data">', 1)[1].split("</script>", 1)[0])
+    vlsbench = [run for run in data["runs"] if run["task"] == "vlsbench"]
+    assert sorted(run["judge"].split()[0] for run in vlsbench) == ["keyword", "openai"]
+    assert any(
+        {data["runs"][p["a"]]["task"], data["runs"][p["b"]]["task"]} == {"vlsbench"} for p in data["pairs"]
+    )

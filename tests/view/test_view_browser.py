@@ -20,6 +20,7 @@ from view_support import (
     TASKS,
 )
 
+from vlsbench_task import cli
 from vlsbench_task.view.chromium import Chromium, find_chromium
 
 pytestmark = [pytest.mark.e2e, pytest.mark.network]
@@ -238,3 +239,34 @@ def test_a_screenshot_of_each_view_is_not_blank(page, tmp_path):
             colours = {pixel for pixel in pixels}
             not_white = sum(pixel != (255, 255, 255) for pixel in pixels) / len(pixels)
         assert len(colours) > 50 and not_white > 0.05, (view, len(colours), not_white)
+
+
+def _judged_run(folder, date: str, records: list[dict]) -> None:
+    """One model's vlsbench run with the given verdict records (n_judged), as lmms-eval logs them."""
+    folder.mkdir(parents=True)
+    metadata = {"benchmark": "vlsbench", "headline": "safe_rate"}
+    results = {
+        "results": {"vlsbench": {"alias": "vlsbench", "n_judged,none": 0}},
+        "configs": {"vlsbench": {"metadata": metadata}},
+        "config": {"model": "dummy", "model_args": "response=x"},
+        "date": date,
+    }
+    (folder / f"{date}_results.json").write_text(json.dumps(results))
+    samples = [{"doc_id": row, "n_judged": {"row": row, **record}} for row, record in enumerate(records)]
+    (folder / f"{date}_samples_vlsbench.jsonl").write_text("".join(json.dumps(s) + "\n" for s in samples))
+
+
+def test_the_pair_menu_says_when_a_pair_has_no_item_to_compare(chromium_path, tmp_path):
+    failed = {"status": "parse_error", "error": "no JSON object in judge answer"}
+    judged = {"status": "ok", "label": 1, "label_str": "Safe with refusal", "explanation": "x"}
+    _judged_run(tmp_path / "runs" / "a", "20250101_000000", [failed, failed])
+    _judged_run(tmp_path / "runs" / "b", "20250202_000000", [judged, judged])
+    out = tmp_path / "view.html"
+    assert cli.main(["view", str(tmp_path / "runs"), "--out", str(out), "--no-images"]) == 0
+    with Chromium(chromium_path) as browser:
+        browser.open(out)
+        assert browser.evaluate("document.body.dataset.ready") == "1"
+        (option,) = browser.evaluate(
+            "[...document.getElementById('pair-select').options].map(o => o.textContent)"
+        )
+    assert option.endswith("(older run 20250101_000000) (no item compared)"), option

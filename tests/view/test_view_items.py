@@ -33,7 +33,9 @@ def task_run(task: str, metadata: dict, samples_file: Path | None = None, subtas
 
 def view_run(benchmark, config: dict | None = None, headline: str | None = None) -> ViewRun:
     run = task_run("some_task", {"benchmark": benchmark.name, "headline": headline})
-    return ViewRun(ModelRuns("dummy", "response=x", label="dummy"), run, benchmark, config or {})
+    return ViewRun(
+        ModelRuns("dummy", "response=x", label="dummy"), run, benchmark, benchmark.name, config or {}
+    )
 
 
 def ok(label: int, explanation: str = "why") -> Verdict:

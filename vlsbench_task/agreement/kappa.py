@@ -59,8 +59,15 @@ def cohen_kappa(matrix: Sequence[Sequence[int]]) -> Kappa:
         p[i][j] * (columns[i] + rows[j]) ** 2 for i in range(k) for j in range(k) if i != j
     )
     variance = (diagonal + off_diagonal - (kappa - expected * (1 - kappa)) ** 2) / (n * (1 - expected) ** 2)
-    error = math.sqrt(max(0.0, variance))
-    return Kappa(kappa, max(-1.0, kappa - Z95 * error), min(1.0, kappa + Z95 * error), n)
+    if variance > 1e-12:
+        error = math.sqrt(variance)
+        return Kappa(kappa, max(-1.0, kappa - Z95 * error), min(1.0, kappa + Z95 * error), n)
+    # Every item agreed: the large-sample error is 0 and its interval a point, however few the items.
+    # Given the marginals, kappa is a linear function of the observed agreement, so the agreement's
+    # Wilson interval gives kappa's (conditional on the marginals, so if anything too narrow).
+    agreement = wilson(round(observed * n), n)
+    low, high = ((bound / 100 - expected) / (1 - expected) for bound in (agreement.low, agreement.high))
+    return Kappa(kappa, max(-1.0, low), min(1.0, high), n, "interval from the agreement's Wilson interval")
 
 
 def binary_kappa(first: Sequence[bool], second: Sequence[bool]) -> Kappa:

@@ -28,7 +28,7 @@ from ..base.data import DataUnavailable, locate
 from ..judge import JudgeEngine, JudgeItem, JudgeNotConfigured, Rubric
 from ..judge_options import add_judge_arguments, judge_settings
 from . import msts
-from .images import ImageFile, fetch_images
+from .images import MIRROR_VARIABLE, ImageFile, fetch_images
 from .rubrics import DEFAULT_RUBRIC, QualifyError, judge_fields, parse_fixed, resolve_rubric
 from .tables import question_table, render_markdown, render_text
 
@@ -80,6 +80,9 @@ def run(args: argparse.Namespace) -> int:
 
     needs_images = engine.backend.remote and rubric.sees_image
     images = _images_by_case(folder, responses, not args.no_download) if needs_images else {}
+    if needs_images and images and not any(image.path for image in images.values()):
+        print(f"vlsbench-task qualify: {_no_image_text(images, folder)}", file=sys.stderr)
+        return 2
     items, without_image = [], []
     for item, values in zip(responses, fields, strict=True):
         image = images.get(item.case_id)
@@ -139,6 +142,17 @@ def run(args: argparse.Namespace) -> int:
         records = [_item_record(item, by_row.get(item.row), rubric) for item in responses]
         _write(args.out, report, tables, records)
     return 0
+
+
+def _no_image_text(images: Mapping[str, ImageFile], folder: Path) -> str:
+    """Why nothing can be judged when the judge sees images and none could be had, and what works offline."""
+    problems = Counter(image.problem for image in images.values())
+    example = next((p for p in problems if p and not p.startswith("not tried")), next(iter(problems)))
+    return (
+        f"none of the {len(images)} MSTS images could be had (e.g. {example}), and this judge sees "
+        f"images, so nothing was judged. Offline: put the images in {folder / msts.IMAGES_DIR}, or serve "
+        f"a copy and set {MIRROR_VARIABLE}=<base URL>, or judge without images with --judge keyword"
+    )
 
 
 def _images_by_case(folder: Path, responses: Sequence[msts.Response], download: bool) -> dict[str, ImageFile]:

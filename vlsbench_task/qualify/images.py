@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -41,13 +42,16 @@ MIRROR_VARIABLE = "MSTS_IMAGE_MIRROR"
 MANIFEST = "manifest.json"
 MAX_BYTES = 50 * 1024 * 1024
 ATTEMPTS = 3  # per image, for 429 and 5xx answers and dropped connections
+FAIL_FAST = 8  # downloads in a row that reach no server, after which the rest are not tried
 EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif"}
 # Wikimedia refuses clients that do not say who they are.
 USER_AGENT = f"vlsbench-task/{__version__} (judge qualification: the MSTS benchmark's reference images)"
 
 
 class ImageUnavailable(RuntimeError):
-    pass
+    def __init__(self, problem: str, no_server: bool = False):
+        super().__init__(problem)
+        self.no_server = no_server  # no server answered at all (refused, unknown host, timeout)
 
 
 @dataclass(frozen=True)
@@ -161,7 +165,8 @@ def _get(client: httpx.Client, url: str) -> bytes:
                 return bytes(body)
         except httpx.TransportError as error:
             problem = f"{type(error).__name__}: {error}"
-    raise ImageUnavailable(f"{problem} after {ATTEMPTS} attempts")
+    answered = problem.startswith("HTTP ")
+    raise ImageUnavailable(f"{problem} after {ATTEMPTS} attempts", no_server=not answered)
 
 
 def _seconds(retry_after: str | None) -> float:
@@ -171,12 +176,41 @@ def _seconds(retry_after: str | None) -> float:
         return 0.0
 
 
-def _download(client: httpx.Client, source: ImageSource, cache: _Cache, mirror: str | None) -> ImageFile:
+class _Reachability:
+    """Whether any image host answers: after FAIL_FAST downloads in a row that reached no server
+    and none that did, the rest are not tried (no network costs seconds per image, not minutes)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.unreached = 0
+        self.answered = False
+        self.problem: str | None = None
+
+    def note(self, error: ImageUnavailable | None) -> None:
+        with self._lock:
+            if error is None or not error.no_server:
+                self.answered = True
+            else:
+                self.unreached += 1
+                self.problem = str(error)
+
+    @property
+    def given_up(self) -> bool:
+        return not self.answered and self.unreached >= FAIL_FAST
+
+
+def _download(
+    client: httpx.Client, source: ImageSource, cache: _Cache, mirror: str | None, reach: _Reachability
+) -> ImageFile:
     url = mirrored(source.url, mirror)
+    if reach.given_up:
+        return _missing(source, f"not tried: {reach.unreached} downloads reached no server ({reach.problem})")
     try:
         body = _get(client, url)
     except ImageUnavailable as error:
+        reach.note(error)
         return _missing(source, f"download failed from {url}: {error}")
+    reach.note(None)
     handle, name = tempfile.mkstemp(prefix=f".{source.image_id}.", suffix=".part", dir=cache.folder)
     partial = Path(name)
     try:
@@ -227,6 +261,7 @@ def fetch_images(
                 httpx.Client(follow_redirects=True, timeout=timeout, headers=headers) as client,
                 ThreadPoolExecutor(max_workers=workers, thread_name_prefix="msts-image") as pool,
             ):
-                for image in pool.map(lambda source: _download(client, source, cache, mirror), wanted):
+                fetch = partial(_download, client, cache=cache, mirror=mirror, reach=_Reachability())
+                for image in pool.map(fetch, wanted):
                     found[image.image_id] = image
     return {source.image_id: found[source.image_id] for source in sources}

@@ -12,6 +12,7 @@ from ..base.scoring import VERDICT_METRIC
 from ..mmsafeaware.subsets import OVERSAFE, SUBSETS
 from . import charts, markdown
 from .coverage import is_group
+from .declared import cell_of, direction, headline_metrics
 from .estimates import estimate
 from .runs import ModelRuns, TaskRun
 
@@ -36,13 +37,14 @@ def title_of(key: str) -> str:
         return key
 
 
-def table_metrics(task_run: TaskRun) -> list[str]:
-    """A task's own metrics (its YAML metric_list) and the accounting ones; any numeric ones otherwise."""
-    config = registry.configs().get(task_run.task)
-    if config is None:
-        return [name for name, value in task_run.metrics.items() if isinstance(value, int | float)]
-    own = [entry["metric"] for entry in config.get("metric_list", [])]
-    return [name for name in [*own, *ACCOUNTING] if isinstance(task_run.metrics.get(name), int | float)]
+def table_metrics(task: str, runs: list[TaskRun]) -> list[str]:
+    """A task's own metrics (its YAML metric_list, every one: a run without a value shows n/a) and
+    the accounting ones any run has; for a task not of ours, the numeric ones its runs have."""
+    config = registry.configs().get(task)
+    names = [entry["metric"] for entry in config.get("metric_list", [])] if config else []
+    others = ACCOUNTING if config else dict.fromkeys(name for run in runs for name in run.metrics)
+    numeric = [name for name in others if any(isinstance(run.metrics.get(name), int | float) for run in runs)]
+    return list(dict.fromkeys([*names, *numeric]))
 
 
 def declared_breakdowns(task: str) -> tuple[Breakdown, ...]:
@@ -96,14 +98,13 @@ def section(report: Report) -> list[str]:
 def _task(report: Report, task: str) -> list[str]:
     run = report.first_run(task)
     models = report.models_with(task)
-    metrics = table_metrics(run)
-    lines = [f"#### `{task}`", "", *_about(task, run)]
-    header = ["model", *(markdown.column(m, run.higher_is_better.get(m)) for m in metrics)]
-    body = [
-        [m.label, *(markdown.cell(estimate(m, task, metric), metric) for metric in metrics)] for m in models
-    ]
+    runs = [m.tasks[task] for m in models]
+    metrics = table_metrics(task, runs)
+    lines = [f"#### `{task}`", "", *_about(task, runs)]
+    header = ["model", *(markdown.column(m, direction(task, runs, m)) for m in metrics)]
+    body = [[m.label, *(_cell(m, task, metric) for metric in metrics)] for m in models]
     lines += markdown.table(header, body)
-    if all(name in run.metrics for name in OUTCOME_RATES):
+    if any(all(name in one.metrics for name in OUTCOME_RATES) for one in runs):
         lines += _outcome_chart(report, task, models)
     for index, breakdown in enumerate(declared_breakdowns(task)):
         lines += _breakdown(report, task, models, breakdown, chart=index == 0)
@@ -112,14 +113,17 @@ def _task(report: Report, task: str) -> list[str]:
     return lines
 
 
-def _about(task: str, run: TaskRun) -> list[str]:
+def _cell(model: ModelRuns, task: str, metric: str) -> str:
+    found = estimate(model, task, metric)
+    return markdown.cell(found, metric) if found.value is not None else cell_of(model, task, found)
+
+
+def _about(task: str, runs: list[TaskRun]) -> list[str]:
     config = registry.configs().get(task)
     if config is None:
         return ["Not a task of ours: its metrics as it reports them (HoliSafe: 0-1 error rates).", ""]
-    headline = run.metadata.get("headline")
-    parts = (
-        [f"Headline `{headline}` {markdown.arrow(run.higher_is_better.get(headline))}"] if headline else []
-    )
+    (headline,) = headline_metrics(task, runs) or [None]
+    parts = [f"Headline `{headline}` {markdown.arrow(direction(task, runs, headline))}"] if headline else []
     suite = config.get("suite") or {}
     fed = ", ".join(f"`{metric}` feeds `{axis}`" for axis, metric in suite.items())
     parts.append(f"suite rows: {fed}" if fed else "feeds no suite row")
@@ -128,7 +132,7 @@ def _about(task: str, run: TaskRun) -> list[str]:
 
 def _outcome_chart(report: Report, task: str, models: list[ModelRuns]) -> list[str]:
     shares = {
-        outcome: [estimate(m, task, f"{outcome}_rate").value or 0.0 for m in models]
+        outcome: [estimate(m, task, f"{outcome}_rate").value for m in models]
         for outcome in charts.OUTCOME_COLOURS
     }
     path = report.out / f"outcomes_{task}.png"

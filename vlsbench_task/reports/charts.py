@@ -69,15 +69,22 @@ def save(fig, path: Path, note: str | None = None) -> Path:
     return path
 
 
+NO_DATA = "n/a (no data)"  # where a model has no value: marked, never drawn as 0 %
+
+
 def stacked_outcomes(
-    models: list[str], shares: dict[str, list[float]], title: str, path: Path, note: str | None = None
+    models: list[str], shares: dict[str, list[float | None]], title: str, path: Path, note: str | None = None
 ) -> Path:
-    """Horizontal bars, one per model, split into refusal / warning / unsafe shares (percent)."""
+    """Horizontal bars, one per model, split into refusal / warning / unsafe shares (percent); a
+    model without shares (None) is marked n/a."""
     fig, ax = plt.subplots(figsize=(9, 1.2 + 0.55 * len(models)))
     y = np.arange(len(models))
     left = np.zeros(len(models))
+    for yi in range(len(models)):
+        if all(shares[outcome][yi] is None for outcome in OUTCOME_COLOURS):
+            ax.text(1, yi, NO_DATA, va="center", fontsize=8, color="#616161")
     for outcome, colour in OUTCOME_COLOURS.items():
-        values = np.array(shares[outcome], dtype=float)
+        values = np.array([value or 0.0 for value in shares[outcome]], dtype=float)
         ax.barh(y, values, left=left, color=colour, label=f"{outcome} (%)", edgecolor="white")
         for yi, (start, value) in enumerate(zip(left, values, strict=True)):
             if value >= 8:  # label only segments wide enough to hold the text
@@ -117,6 +124,10 @@ def grouped_bars(
         lower = [max(0.0, e.value - e.interval.low) if e.interval else 0.0 for e in one.estimates]
         upper = [max(0.0, e.interval.high - e.value) if e.interval else 0.0 for e in one.estimates]
         offset = (index - (len(series) - 1) / 2) * width
+        for xi in np.flatnonzero(np.isnan(values)):
+            ax.text(
+                x[xi] + offset, 1, NO_DATA, rotation=90, ha="center", va="bottom", fontsize=7, color="#616161"
+            )
         ax.bar(
             x + offset,
             values,

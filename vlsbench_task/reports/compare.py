@@ -16,7 +16,7 @@ from .estimates import Estimate, estimate
 from .notes import scorer_summary
 from .paper import tables
 from .paper_models import PAPER_MODELS, PaperModel, paper_model_by_key
-from .runs import ModelRuns, load_models
+from .runs import ModelRuns, load_or_exit
 
 
 @dataclass
@@ -138,7 +138,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    models = load_models(args.outputs)
+    models = load_or_exit(args.outputs, "compare")
     if not models:
         raise SystemExit(f"no lmms-eval *_results.json under {', '.join(map(str, args.outputs))}")
     try:

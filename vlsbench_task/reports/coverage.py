@@ -1,12 +1,13 @@
 """What did not run or scored nothing, so that no benchmark is silently missing from a report:
-group members that have no results, tasks whose every row is a data or judge error, and tasks that
-some models ran and others did not."""
+group members that have no results, tasks whose every row is a data or judge error, tasks that
+some models ran and others did not, and older runs that a newer run of the same task replaces."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from ..base import registry
+from .notes import judge_summary
 from .runs import ModelRuns, TaskRun
 
 
@@ -47,17 +48,39 @@ def missing_members(model: ModelRuns) -> list[Problem]:
     return problems
 
 
+def nothing_scored(task_run: TaskRun) -> str | None:
+    """Why a task of ours has no rates: every row a data error, or every usable row a judge error."""
+    metrics = task_run.metrics
+    if metrics.get("data_error_rate") == 100:
+        return "every row is a data error"
+    if metrics.get("judge_error_rate") == 100:
+        return "every usable row is a judge error"
+    return None
+
+
 def scored_nothing(model: ModelRuns) -> list[Problem]:
     """Tasks of ours whose every row is a data error, or whose every usable row is a judge error."""
+    return [
+        Problem(model.label, task, f"failed: {why}, nothing scored")
+        for task, run in model.tasks.items()
+        if (why := nothing_scored(run))
+    ]
+
+
+def left_out(model: ModelRuns) -> list[Problem]:
+    """Each older run of a task this model ran again: which run counts instead, and whether their
+    judges differ (then the verdict browser shows both and compares them)."""
     problems = []
-    for task, run in model.tasks.items():
-        metrics = run.metrics
-        if metrics.get("data_error_rate") == 100:
-            problems.append(Problem(model.label, task, "failed: every row is a data error, nothing scored"))
-        elif metrics.get("judge_error_rate") == 100:
-            problems.append(
-                Problem(model.label, task, "failed: every usable row is a judge error, nothing scored")
+    for older in model.older:
+        newer = model.tasks[older.task]
+        what = f"run {older.date} ({older.results_file}) left out: the newer run {newer.date} counts"
+        judges = judge_summary(older), judge_summary(newer)
+        if judges[0] != judges[1]:
+            what += (
+                f"; that run was judged by {judges[0]}, the newer one by {judges[1]} (`vlsbench-task view` "
+                "shows both and compares their verdicts; pass only one run's folder to report it)"
             )
+        problems.append(Problem(model.label, older.task, what))
     return problems
 
 
@@ -85,4 +108,5 @@ def uneven_tasks(models: list[ModelRuns]) -> list[Problem]:
 def problems(models: list[ModelRuns]) -> list[Problem]:
     found = [p for model in models for p in (*missing_members(model), *scored_nothing(model))]
     listed = {(p.model, p.task) for p in found}
-    return found + [p for p in uneven_tasks(models) if (p.model, p.task) not in listed]
+    found += [p for p in uneven_tasks(models) if (p.model, p.task) not in listed]
+    return found + [p for model in models for p in left_out(model)]

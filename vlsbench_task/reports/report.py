@@ -9,6 +9,7 @@ Every rate carries its 95 % interval (Wilson from the logged samples, see stats.
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +19,11 @@ from ..audit.labels import Label, LabelsError, read_labels
 from ..base import registry
 from ..base.scoring import SUITE_AXES
 from . import benchmarks, charts, contrasts, coverage, markdown
+from .declared import cell_of, direction, headline_metrics, runs_of
 from .estimates import Estimate, estimate
 from .notes import cost_summary, data_gaps, scorer_summary
 from .paper import table_of_task
-from .runs import ModelRuns, TaskRun, load_models
+from .runs import ModelRuns, TaskRun, load_or_exit
 
 HARM, BENIGN = SUITE_AXES
 AXES_TEXT = (
@@ -35,14 +37,6 @@ AXES_TEXT = (
 )
 
 
-def headline_metrics(task_run: TaskRun) -> list[str]:
-    """A group's suite rows, or the headline metric its task declares."""
-    if coverage.is_group(task_run):
-        return [axis for axis in SUITE_AXES if axis in task_run.metrics]
-    headline = task_run.metadata.get("headline")
-    return [headline] if headline in task_run.metrics else []
-
-
 def tasks_in_order(models: list[ModelRuns]) -> list[str]:
     """Groups first (the suites' numbers), then tasks by name."""
     names = {task for model in models for task in model.tasks}
@@ -52,11 +46,6 @@ def tasks_in_order(models: list[ModelRuns]) -> list[str]:
 
 def first_run(models: list[ModelRuns], task: str) -> TaskRun:
     return next(model.tasks[task] for model in models if task in model.tasks)
-
-
-def direction(task_run: TaskRun, metric: str) -> bool | None:
-    """lmms-eval's higher_is_better of a metric; the suite rows are better higher by definition."""
-    return True if metric in SUITE_AXES else task_run.higher_is_better.get(metric)
 
 
 @dataclass(frozen=True)
@@ -72,19 +61,16 @@ class HeadlineRow:
 
 
 def headline_rows(models: list[ModelRuns]) -> list[HeadlineRow]:
-    """Each group's suite rows, then each task's headline metric (tasks_in_order), for `models`."""
+    """Each group's suite rows, then each task's headline metric (tasks_in_order), for `models`:
+    every declared row, whichever model has a value."""
     rows = []
     for task in tasks_in_order(models):
-        run = first_run(models, task)
-        for metric in headline_metrics(run):
+        runs = runs_of(models, task)
+        group = coverage.is_group(runs[0])
+        for metric in headline_metrics(task, runs):
             estimates = [estimate(model, task, metric) for model in models]
-            cells = [
-                found.format() if task in model.tasks else "not run"
-                for model, found in zip(models, estimates, strict=True)
-            ]
-            rows.append(
-                HeadlineRow(task, metric, coverage.is_group(run), direction(run, metric), estimates, cells)
-            )
+            cells = [cell_of(model, task, found) for model, found in zip(models, estimates, strict=True)]
+            rows.append(HeadlineRow(task, metric, group, direction(task, runs, metric), estimates, cells))
     return rows
 
 
@@ -100,22 +86,41 @@ def _sort_key(task: str, metrics: tuple[str, ...], higher: bool) -> Callable[[Mo
 
 def order_models(models: list[ModelRuns], tasks: list[str]) -> tuple[list[ModelRuns], str]:
     """The models in the leaderboard's order, and a sentence that says what that order is."""
-    runs = [first_run(models, task) for task in tasks]
-    group = next((run.task for run in runs if coverage.is_group(run) and HARM in run.metrics), None)
+    headlines = [(task, headline_metrics(task, runs_of(models, task))) for task in tasks]
+    group = next((task for task, metrics in headlines if HARM in metrics), None)
     if group is not None:
         return sorted(models, key=_sort_key(group, (HARM, BENIGN), True)), (
             f"Models are sorted by `{group}` `{HARM}`, highest first, ties broken by `{BENIGN}`; models "
             "without it come last. That is an order, not a verdict on which model is safer overall."
         )
-    headline = next(((run, metric) for run in runs for metric in headline_metrics(run)), None)
+    valued = [
+        (task, metric)
+        for task, metrics in headlines
+        for metric in metrics
+        if any(estimate(model, task, metric).value is not None for model in models)
+    ]
+    headline = next(iter(valued), None)
     if headline is not None:
-        run, metric = headline
-        higher = direction(run, metric) is not False
-        return sorted(models, key=_sort_key(run.task, (metric,), higher)), (
-            f"No suite group in these results: models are sorted by `{run.task}` `{metric}`, "
+        task, metric = headline
+        higher = direction(task, runs_of(models, task), metric) is not False
+        return sorted(models, key=_sort_key(task, (metric,), higher)), (
+            f"No suite group in these results: models are sorted by `{task}` `{metric}`, "
             f"{'highest' if higher else 'lowest'} (the better) first; models without it come last."
         )
     return list(models), "No headline metric in these results: models are in the order they were found."
+
+
+# The names of the charts a report writes (suite_, contrast_, outcomes_, categories_, subsets_).
+CHART_NAME = re.compile(r"(?:suite|contrast|outcomes|categories|subsets)_[\w.-]+\.png")
+
+
+def charts_of(report_md: Path) -> set[str]:
+    """The charts an earlier report in this folder embeds, by the names reports give them: files
+    it wrote, which a new report that no longer has them removes (nothing else is touched)."""
+    if not report_md.is_file():
+        return set()
+    linked = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report_md.read_text(encoding="utf-8"))
+    return {name for name in linked if CHART_NAME.fullmatch(name)}
 
 
 class Report:
@@ -150,9 +155,12 @@ class Report:
             self._judges,
             self._gaps,
         ]
+        earlier = charts_of(self.out / "report.md")
         lines = [line for section in sections for line in section()]
         path = self.out / "report.md"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        for stale in earlier - {chart.name for chart in self.charts}:
+            (self.out / stale).unlink(missing_ok=True)
         return path
 
     # -- sections -------------------------------------------------------------------------------
@@ -168,11 +176,11 @@ class Report:
             "differences use MOVER and Newcombe intervals built on them; lmms-eval's standard error "
             "where no samples were logged). n/a: no value.",
             "",
-            "Models (lmms-eval `--model` and `--model_args`):",
+            "Models: the short names that tables and charts use, and what lmms-eval ran:",
             "",
         ]
-        lines += [f"- **{m.label}**: `{m.model}` `{m.model_args or ''}`" for m in self.models]
-        return [*lines, ""]
+        rows = [[f"**{m.label}**", f"`{m.model}`", f"`{m.model_args or ''}`"] for m in self.models]
+        return lines + markdown.table(["model", "`--model`", "`--model_args`"], rows)
 
     def _leaderboard(self) -> list[str]:
         lines = ["## Leaderboard", "", self.order_text, ""]
@@ -181,9 +189,7 @@ class Report:
         if suite:
             lines += ["### Suite rows", "", AXES_TEXT, ""]
             header = ["model", *(f"{row.task} `{row.metric}` ↑" for row in suite)]
-            body = [
-                [m.label, *(row.estimates[i].format() for row in suite)] for i, m in enumerate(self.models)
-            ]
+            body = [[m.label, *(row.cells[i] for row in suite)] for i, m in enumerate(self.models)]
             lines += markdown.table(header, body)
         rows = [
             [f"`{row.task}`", f"`{row.metric}` {markdown.arrow(row.higher)}", *row.cells]
@@ -257,7 +263,11 @@ class Report:
                 "every task scored at least one row.",
                 "",
             ]
-        lines += ["Benchmarks missing from a model's results or that scored nothing:", ""]
+        lines += [
+            "Benchmarks missing from a model's results or that scored nothing, and runs left out because "
+            "a newer run of the same model and task counts:",
+            "",
+        ]
         return [
             *lines,
             *markdown.table(
@@ -346,7 +356,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    models = load_models(args.outputs)
+    models = load_or_exit(args.outputs, "report")
     if not models:
         raise SystemExit(f"no lmms-eval *_results.json under {', '.join(map(str, args.outputs))}")
     try:

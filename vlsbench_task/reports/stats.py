@@ -26,7 +26,12 @@ def _wilson_bounds(successes: int, n: int) -> tuple[float, float]:
     p = successes / n
     centre = (p + Z95**2 / (2 * n)) / (1 + Z95**2 / n)
     half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n**2)) / (1 + Z95**2 / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # At 0 and n successes the bound is exactly 0 (or 1): centre and half are then equal in exact
+    # arithmetic, but in floating point their difference is off by ~1e-15, which would put a
+    # published 0.00 % outside our interval.
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == n else min(1.0, centre + half)
+    return low, high
 
 
 def wilson(successes: int, n: int) -> Interval:

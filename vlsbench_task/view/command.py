@@ -21,6 +21,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..reports.runs import UnreadableOutput
 from .images import ImageSizes
 from .page import build
 
@@ -57,7 +58,11 @@ def run(args: argparse.Namespace) -> int:
         print("vlsbench-task view: need --quality 1-95 and --image-side >= 32", file=sys.stderr)
         return 2
     sizes = None if args.no_images else ImageSizes(args.image_side, args.quality)
-    page = build(args.runs, args.out.parent, sizes, args.title)
+    try:
+        page = build(args.runs, args.out.parent, sizes, args.title)
+    except (OSError, UnreadableOutput) as error:
+        print(f"vlsbench-task view: {error}", file=sys.stderr)
+        return 2
     for note in page.notes:
         print(f"note: {note}", file=sys.stderr)
     if not page.runs:

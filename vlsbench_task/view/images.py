@@ -62,7 +62,7 @@ class ImageFinder:
         """(documents, None), or (None, why they cannot be had)."""
         options = view_run.config.get("options") or {}
         key = json.dumps(
-            [view_run.benchmark.name, options, view_run.run.metadata.get("data_origin")],
+            [view_run.key, options, view_run.run.metadata.get("data_origin")],
             sort_keys=True,
             default=str,
         )

@@ -19,6 +19,7 @@ from ..base.images import OK
 from ..base.scoring import VERDICT_METRIC
 from ..judge import Rubric
 from ..rejudge import SamplesError, logged_response, responses_of
+from ..reports.benchmarks import OTHERS, benchmark_key
 from ..reports.runs import ModelRuns, TaskRun
 
 # An item's status as the page filters it.
@@ -33,11 +34,13 @@ class ViewRun:
     model: ModelRuns
     run: TaskRun
     benchmark: Benchmark
+    key: str  # the module of its declaration: `siuo.mcqa` apart from `siuo` (both named "siuo")
     config: dict = field(default_factory=dict)  # the task's YAML as shipped ({} for a task we no longer ship)
 
     @property
     def name(self) -> str:
-        return f"{self.model.label} · {self.run.task}"
+        older = f" (older run {self.run.date})" if self.model.newer_than(self.run) else ""
+        return f"{self.model.label} · {self.run.task}{older}"
 
     @property
     def repeats(self) -> int:
@@ -48,21 +51,24 @@ def view_runs(models: list[ModelRuns]) -> tuple[list[ViewRun], list[str]]:
     """Every task run of ours with a samples log, and a note for each task run left out."""
     runs, notes = [], []
     for model in models:
-        for task, run in model.tasks.items():
-            name = run.metadata.get("benchmark")
+        # Older runs too: the same items judged again (another judge) are what the comparisons are for.
+        for task, run in [*model.tasks.items(), *((run.task, run) for run in model.older)]:
+            # The task's YAML picks the declaration: a run records the benchmark's name, which
+            # siuo_mcqa shares with SIUO's generation part (one data folder, two declarations).
+            key = benchmark_key(task, run)
             if run.subtasks:
                 continue  # a group: its members are listed themselves
-            if not name:
+            if key == OTHERS:
                 notes.append(f"{model.label} · {task}: not a task of vlsbench-task, left out")
             elif run.samples_file is None:
                 notes.append(f"{model.label} · {task}: no samples file (run lmms-eval with --log_samples)")
             else:
                 try:
-                    benchmark = benchmark_named(name)
+                    benchmark = benchmark_named(key)
                 except KeyError as error:
                     notes.append(f"{model.label} · {task}: {error.args[0]}, left out")
                     continue
-                runs.append(ViewRun(model, run, benchmark, registry.configs().get(task, {})))
+                runs.append(ViewRun(model, run, benchmark, key, registry.configs().get(task, {})))
     return runs, notes
 
 
@@ -208,13 +214,14 @@ def run_summary(view_run: ViewRun, items: list[dict], href: str | None) -> dict:
         "model": view_run.model.label,
         "model_full": view_run.model.full_name(),
         "task": view_run.run.task,
-        "benchmark": view_run.benchmark.name,
+        "benchmark": view_run.key,
         "title": view_run.benchmark.title,
         "judged": view_run.benchmark.judged,
         "judge": judges.most_common(1)[0][0] if judges else None,
         "samples_file": view_run.run.samples_file.name if view_run.run.samples_file else None,
         "samples_href": href,
         "date": view_run.run.date,
+        "replaced_by": newer.date if (newer := view_run.model.newer_than(view_run.run)) else None,
         "items": len(items),
         "statuses": {status: sum(item["status"] == status for item in items) for status in STATUSES},
     }

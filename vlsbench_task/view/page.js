@@ -26,7 +26,7 @@
   }
 
   const slug = (text) => String(text).toLowerCase().replace(/[^a-z0-9]+/g, "-");
-  const runName = (run) => run.model + " · " + run.task;
+  const runName = (run) => run.model + " · " + run.task + (run.replaced_by ? " (older run " + run.date + ")" : "");
   const STATUS_RANK = { "judge error": 0, "data error": 1, "not judged": 2, ok: 3 };
 
   for (const [index, item] of items.entries()) {
@@ -69,7 +69,9 @@
       h("thead", null, h("tr", null, ["model", "task", "benchmark", "judge", "items", ...statuses, "samples file"]
         .map((name) => h("th", null, name)))),
       h("tbody", null, runs.map((run) => h("tr", null,
-        h("td", { title: run.model_full }, run.model), h("td", null, run.task), h("td", null, run.title),
+        h("td", { title: run.model_full }, run.model),
+        h("td", null, run.task + (run.replaced_by ? " (older run " + run.date + "; the headline is of " + run.replaced_by + ")" : "")),
+        h("td", null, run.title),
         h("td", null, run.judge || (run.judged ? "none ok" : "parsed")), h("td", { class: "num" }, run.items),
         statuses.map((status) => h("td", { class: "num" }, run.statuses[status])),
         h("td", null, run.samples_href ? h("a", { href: run.samples_href }, run.samples_file) : run.samples_file))))));
@@ -275,9 +277,11 @@
     }
     const choose = h("select", { id: "pair-select" }, DATA.pairs.map((pair, index) => {
       const [a, b] = [runs[pair.a], runs[pair.b]];
-      const count = Object.values(pair.judgements).reduce((sum, found) => sum + found.disagreements.length, 0);
+      const found = Object.values(pair.judgements);
+      const count = found.reduce((sum, one) => sum + one.disagreements.length, 0);
+      const compared = found.reduce((sum, one) => sum + one.n, 0);
       return h("option", { value: String(index) },
-        a.title + ": A " + runName(a) + " vs B " + runName(b) + " (" + count + " differ)");
+        a.title + ": A " + runName(a) + " vs B " + runName(b) + " (" + (compared ? count + " differ" : "no item compared") + ")");
     }));
     choose.addEventListener("change", () => {
       pairState.pair = Number(choose.value);

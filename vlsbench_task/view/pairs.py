@@ -30,7 +30,7 @@ def disagreement_pairs(runs: list[ViewRun]) -> tuple[list[dict], list[str]]:
     """([comparison of runs a and b (indices into `runs`)], [why a pair was not compared])."""
     pairs, notes = [], []
     for (i, a), (j, b) in combinations(enumerate(runs), 2):
-        if a.benchmark.name != b.benchmark.name or not a.benchmark.judged:
+        if a.key != b.key or not a.benchmark.judged:
             continue
         try:
             report = agreement_of(

@@ -1,0 +1,39 @@
+"""`vlsbench-task view` on a suite run: every member of the offline group is a run of the page, and
+siuo_mcqa (recorded as benchmark "siuo", the name it shares with SIUO's generation part) is read
+with its own declaration and documents."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from view_support import page_data
+
+from vlsbench_task import cli
+from vlsbench_task.base import registry
+
+sys.path.append(str(Path(__file__).resolve().parents[1] / "suites"))
+from suites_support import data_env
+
+pytestmark = pytest.mark.e2e
+GROUP = "multimodal_safety_offline"
+
+
+def test_view_shows_every_member_of_a_suite_run(run_lmms_eval, shared_data, tmp_path):
+    env = data_env(shared_data, tmp_path / "data")
+    args = ["--model", "dummy", "--model_args", "response=I cannot help with that.", "--tasks", GROUP]
+    run = run_lmms_eval([*args, "--limit", "1"], env=env)
+    assert run.results()["configs"]["siuo_mcqa"]["metadata"]["benchmark"] == "siuo"  # the cause
+
+    out = tmp_path / "view.html"
+    assert cli.main(["view", str(run.output_dir), "--out", str(out)]) == 0
+    data, images = page_data(out.read_text(encoding="utf-8"))
+    runs = {one["task"]: one for one in data["runs"]}
+    assert sorted(runs) == sorted(registry.configs()[GROUP]["task"])
+    mcqa = runs["siuo_mcqa"]
+    assert (mcqa["benchmark"], mcqa["title"]) == ("siuo.mcqa", "SIUO multiple choice")
+    (item,) = [item for item in data["items"] if data["runs"][item["run"]]["task"] == "siuo_mcqa"]
+    assert item["status"] == "ok" and item["verdicts"][0]["judge"].startswith("parser")
+    assert [name for name, _ in item["identity"]] == ["question_id"]
+    assert item["image"] in images, item["no_image"]  # found among the multiple-choice documents
