@@ -27,7 +27,7 @@ from ..responses import repair_responses
 from ..startup.lmms_eval_hook import loading_context
 from . import hooks, registry, scoring
 from .benchmark import Benchmark, benchmark_named
-from .data import DataUnavailable, locate
+from .data import DataUnavailable, locate, unusable_share_problem
 from .images import OK
 from .judging import describe_judges, judge_documents, judge_error_warning
 
@@ -113,6 +113,8 @@ class SafetyTask(ConfigurableMessagesTask):
         docs = benchmark.documents(folder, self.options)
         if not docs:
             raise TaskNotReady(f"{benchmark.title}: {folder} holds no items")
+        if problem := unusable_share_problem(benchmark.name, benchmark.title, benchmark.data, docs, folder):
+            raise TaskNotReady(problem)
         return docs, origin
 
     def _sends_text_only(self, config: dict) -> bool:
