@@ -33,8 +33,11 @@ class JudgeCheck:
 
 
 def check_judge(settings: JudgeSettings) -> JudgeCheck:
-    """Ask the judge of `settings` for one token. The keyword judge needs no request and passes."""
+    """Ask the judge of `settings` for one token. Settings that cannot work (settings.problem) fail
+    without a request; the keyword judge needs none and passes."""
     url = settings.public_base_url or OPENAI_URL
+    if (problem := settings.problem()) is not None:
+        return JudgeCheck(ok=False, url=url, problem=problem)
     if settings.backend != "openai":
         return JudgeCheck(ok=True, url=url)
     client = openai.OpenAI(

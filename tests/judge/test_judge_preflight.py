@@ -110,3 +110,8 @@ def test_the_switch_is_read_from_the_environment(monkeypatch):
     monkeypatch.setenv("VLSBENCH_JUDGE_PREFLIGHT", "nope")
     with pytest.raises(ValueError, match="VLSBENCH_JUDGE_PREFLIGHT must be on or off"):
         JudgeSettings.from_env()
+
+
+def test_settings_that_cannot_work_fail_without_a_request():
+    check = check_judge(JudgeSettings(api_key=None, base_url=None))
+    assert not check.ok and "no judge is configured: set VLSBENCH_JUDGE_API_KEY" in check.problem
