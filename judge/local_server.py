@@ -177,7 +177,8 @@ class LocalJudgeServer:
                 if self.headers.get(PREFLIGHT_HEADER):
                     with server._lock:
                         server.preflights.append(body)
-                    self._answer(server.preflight_policy(body, len(server.preflights) - 1), 0)
+                        index = len(server.preflights) - 1
+                    self._answer(server.preflight_policy(body, index), index)
                     return
                 with server._lock:
                     index = len(server.requests)
