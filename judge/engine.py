@@ -7,7 +7,7 @@ import hashlib
 import sys
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -78,15 +78,35 @@ class JudgeEngine:
             tqdm(total=len(items), desc=desc, unit="item", file=sys.stderr, dynamic_ncols=True) as bar,
         ):
             futures = {pool.submit(self.judge_one, item): index for index, item in enumerate(items)}
-            for future in as_completed(futures):
-                verdict = future.result()
-                verdicts[futures[future]] = verdict
-                problems += not verdict.ok
-                requests += verdict.requests
-                bar.update()
-                rate = requests / max(time.monotonic() - started, 1e-9)
-                bar.set_postfix(errors=problems, requests_per_s=f"{rate:.1f}", refresh=False)
+            try:
+                for future in as_completed(futures):
+                    verdict = future.result()
+                    verdicts[futures[future]] = verdict
+                    problems += not verdict.ok
+                    requests += verdict.requests
+                    bar.update()
+                    rate = requests / max(time.monotonic() - started, 1e-9)
+                    bar.set_postfix(errors=problems, requests_per_s=f"{rate:.1f}", refresh=False)
+            except KeyboardInterrupt:
+                self._interrupt(pool, list(futures))
+                raise  # leaving the `with` waits for the requests in flight, no more
         return verdicts, RunStats.of(verdicts, time.monotonic() - started)
+
+    def _interrupt(self, pool: ThreadPoolExecutor, futures: list[Future]) -> None:
+        """The first Ctrl-C: queued items are dropped and no request starts any more (SDK retries
+        included), so only the requests in flight are waited for, each within VLSBENCH_JUDGE_TIMEOUT.
+        Every verdict is committed to the cache as it arrives: a rerun resumes from there."""
+        self.limiter.interrupt()
+        pool.shutdown(wait=False, cancel_futures=True)
+        judged = sum(future.done() and not future.cancelled() for future in futures)
+        dropped = sum(future.cancelled() for future in futures)
+        print(
+            f"\nJudging interrupted: {judged} of {len(futures)} items judged, {dropped} queued ones dropped; "
+            f"waiting for the {len(futures) - judged - dropped} in flight (at most "
+            f"{self.settings.timeout_s:g} s). Verdicts are in the cache: run again to resume.",
+            file=sys.stderr,
+            flush=True,
+        )
 
     def judge_one(self, item: JudgeItem) -> Verdict:
         try:

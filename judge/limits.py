@@ -11,11 +11,18 @@ class BudgetExhausted(RuntimeError):
     pass
 
 
+class Interrupted(BaseException):
+    """Raised in a judging thread at its next request once judging was interrupted (Ctrl-C). A
+    BaseException, as KeyboardInterrupt is, so that neither the SDK's retries nor the engine's
+    per-item error handling turn it into a verdict: the item stays unjudged and uncached."""
+
+
 class RateLimiter:
     """Sliding one-minute window over requests and tokens; `None` limits are not enforced.
 
     `acquire` is called for every HTTP request, SDK retries included, so a retry storm cannot
-    exceed VLSBENCH_JUDGE_RPM; the token budget is checked once per attempt at an item.
+    exceed VLSBENCH_JUDGE_RPM, and `interrupt` stops every request that has not started yet; the
+    token budget is checked once per attempt at an item.
     """
 
     WINDOW_S = 60.0
@@ -26,6 +33,7 @@ class RateLimiter:
         self._requests: collections.deque[float] = collections.deque()
         self._tokens: collections.deque[tuple[float, int]] = collections.deque()
         self.tokens_total = 0
+        self._interrupted = False
 
     def check_budget(self) -> None:
         """Raise BudgetExhausted once VLSBENCH_JUDGE_MAX_TOKENS_TOTAL tokens have been spent."""
@@ -36,11 +44,19 @@ class RateLimiter:
                 )
 
     def acquire(self) -> None:
-        """Wait until one more request fits the per-minute limits."""
+        """Wait until one more request fits the per-minute limits; raise Interrupted after interrupt()."""
         with self._condition:
-            while (wait := self._wait_s(time.monotonic())) > 0:
+            while not self._interrupted and (wait := self._wait_s(time.monotonic())) > 0:
                 self._condition.wait(timeout=wait)
+            if self._interrupted:
+                raise Interrupted("judging was interrupted")
             self._requests.append(time.monotonic())
+
+    def interrupt(self) -> None:
+        """No request starts from now on, also none waiting for the per-minute limits."""
+        with self._condition:
+            self._interrupted = True
+            self._condition.notify_all()
 
     def record_tokens(self, tokens: int) -> None:
         with self._condition:

@@ -3,7 +3,9 @@
 It listens on 127.0.0.1 only, answers `POST /v1/chat/completions` through a `policy` (by default
 each rubric's own offline rules applied to the fields it reads back from the prompt, so verdicts
 are predictable), and records what it received: request bodies and headers, how many requests
-were in flight at once. It calls itself `local-stand-in-judge` unless told otherwise.
+were in flight at once. It calls itself `local-stand-in-judge` unless told otherwise. A run's
+preflight request (judge/preflight.py) goes to `preflight_policy` instead (by default a one-word
+answer) and is recorded in `preflights`, so the policy and `requests` see only items to judge.
 
     with LocalJudgeServer(rubrics=[rubric], latency_s=0.2) as server:
         os.environ["VLSBENCH_JUDGE_BASE_URL"] = server.base_url
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from .preflight import PREFLIGHT_HEADER
 from .rubric import Rubric
 from .schema import JudgeItem
 
@@ -110,16 +113,20 @@ class LocalJudgeServer:
         rubrics: Sequence[Rubric] = (),
         latency_s: float = 0.0,
         model: str = STAND_IN_MODEL,
+        port: int = 0,  # 0: any free port
+        preflight_policy: Policy | None = None,
     ):
         self.policy = policy or rules_policy(rubrics)
+        self.preflight_policy = preflight_policy or (lambda body, index: Reply(content="OK"))
         self.latency_s, self.model = latency_s, model
         self.requests: list[dict] = []
+        self.preflights: list[dict] = []
         self.headers: list[dict[str, str]] = []
         self.body_bytes: list[int] = []  # size of each request body as received
         self.arrivals: list[float] = []  # time.monotonic() at which each request arrived
         self.in_flight = self.max_in_flight = 0
         self._lock = threading.Lock()
-        self._httpd = _Listener(("127.0.0.1", 0), self._handler_class())
+        self._httpd = _Listener(("127.0.0.1", port), self._handler_class())
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     @property
@@ -167,6 +174,12 @@ class LocalJudgeServer:
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 body = json.loads(raw)
+                if self.headers.get(PREFLIGHT_HEADER):
+                    with server._lock:
+                        server.preflights.append(body)
+                        index = len(server.preflights) - 1
+                    self._answer(server.preflight_policy(body, index), index)
+                    return
                 with server._lock:
                     index = len(server.requests)
                     server.requests.append(body)
@@ -176,24 +189,26 @@ class LocalJudgeServer:
                     server.in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
                 try:
-                    reply = server.policy(body, index)
-                    time.sleep(server.latency_s + reply.delay_s)
-                    if reply.drop_connection:
-                        self.close_connection = True
-                        self.connection.shutdown(2)
-                        return
-                    payload = reply.body
-                    if payload is None:
-                        payload = server._completion(reply.content or "", reply.finish_reason, index)
-                    self.send_response(reply.status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
-                    for name, value in reply.headers.items():
-                        self.send_header(name, value)
-                    self.end_headers()
-                    self.wfile.write(payload)
+                    self._answer(server.policy(body, index), index)
                 finally:
                     with server._lock:
                         server.in_flight -= 1
+
+            def _answer(self, reply: Reply, index: int) -> None:
+                time.sleep(server.latency_s + reply.delay_s)
+                if reply.drop_connection:
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                payload = reply.body
+                if payload is None:
+                    payload = server._completion(reply.content or "", reply.finish_reason, index)
+                self.send_response(reply.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
 
         return Handler

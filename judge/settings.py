@@ -35,6 +35,14 @@ def _int_env(name: str, default: int | None) -> int | None:
         raise ValueError(f"{name} must be an integer, got {value!r}") from None
 
 
+def _switch(name: str) -> bool:
+    """An on/off variable, on unless set to `off`."""
+    value = (_env(name) or "on").lower()
+    if value not in ("on", "off"):
+        raise ValueError(f"{name} must be on or off, got {value!r}")
+    return value == "on"
+
+
 def default_cache_path() -> Path:
     return Path(platformdirs.user_cache_dir("vlsbench_task")) / "judge_cache.sqlite3"
 
@@ -54,6 +62,7 @@ class JudgeSettings:
     max_tokens_total: int | None = None
     image_max_side: int = 2048  # 0 sends images as they are
     cache_path: Path | None = field(default_factory=default_cache_path)  # None: no cache
+    preflight: bool = True  # one tiny request before a run (judge/preflight.py); off for offline re-judging
 
     @classmethod
     def from_env(cls, backend: str = "openai", task: str | None = None, task_model: str | None = None):
@@ -83,6 +92,7 @@ class JudgeSettings:
             else Path(cache)
             if cache
             else default_cache_path(),
+            preflight=_switch("VLSBENCH_JUDGE_PREFLIGHT"),
         )
 
     def with_overrides(self, **overrides) -> JudgeSettings:

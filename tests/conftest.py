@@ -1,5 +1,5 @@
-"""Fixtures shared by all test folders: the reference data beside the checkout, and the real
-`lmms-eval` console script run in a subprocess."""
+"""Fixtures shared by all test folders: a temporary user cache for every test, the reference data
+beside the checkout, and the real `lmms-eval` console script run in a subprocess."""
 
 from __future__ import annotations
 
@@ -7,11 +7,34 @@ import json
 import os
 from pathlib import Path
 
+import huggingface_hub.constants
 import lmms_eval_cli
+import platformdirs
 import pytest
 from PIL import Image
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# The user's own cache of this package, as it was before the tests moved it (see user_cache).
+REAL_USER_CACHE = Path(platformdirs.user_cache_dir("vlsbench_task"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def user_cache(tmp_path_factory) -> Path:
+    """The user cache of every test and of every process a test starts: a temporary folder, never the
+    real one (downloads, extracted images, the verdict cache). The code finds it through platformdirs,
+    which reads XDG_CACHE_HOME; the Hugging Face cache, which would move with it, stays where it was
+    (tests that reach a hub emulator give it their own HF_HOME). Session-wide, so session fixtures
+    that run lmms-eval use it too."""
+    root = tmp_path_factory.mktemp("user-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HF_HOME", os.environ.get("HF_HOME") or huggingface_hub.constants.HF_HOME)
+        patch.setenv("XDG_CACHE_HOME", str(root))
+        yield root / "vlsbench_task"
+
+
+@pytest.fixture(scope="session")
+def real_user_cache() -> Path:
+    return REAL_USER_CACHE
 
 
 @pytest.fixture(scope="session")

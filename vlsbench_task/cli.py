@@ -9,7 +9,7 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="vlsbench-task", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    from . import demo, doctor, rejudge
+    from . import demo, doctor, rejudge, serve_judge
     from .agreement import command as agreement
     from .qualify import command as qualify
     from .reports import compare, report
@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     agreement.add_parser(commands)
     qualify.add_parser(commands)
     view.add_parser(commands)
+    serve_judge.add_parser(commands)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -4,6 +4,8 @@ traceback around it; the run writes no results file)."""
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 from hub_emulator import HubEmulator
 
@@ -52,3 +54,22 @@ def test_an_unusable_offline_judge_setting_is_named_before_any_download(run_lmms
     assert hub.gets == [] and hub.revisions == []
     assert not list(run.output_dir.rglob("*_results.json"))
     assert "VLSBENCH_JUDGE_CONCURRENCY must be at least 1" in _error_line(run)
+
+
+def test_an_unreachable_judge_stops_the_run_before_inference(run_lmms_eval, make_vlsbench_data):
+    """A judge URL that refuses connections costs one request at task construction, not a generation
+    pass that ends in judge_error_rate 100."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
+    run = run_lmms_eval(
+        ["--model", "dummy", "--tasks", "vlsbench", "--limit", "2"],
+        env={"VLSBENCH_DATA_DIR": str(make_vlsbench_data(3)), "VLSBENCH_JUDGE_BASE_URL": url},
+    )
+    assert not list(run.output_dir.rglob("*_results.json"))
+    assert not list(run.output_dir.rglob("*_samples_*.jsonl"))
+    assert "Running generate_until requests" not in run.output  # stopped before any inference
+    line = _error_line(run)
+    assert f"VLSBench (vlsbench): the judge at {url} (model gpt-4o-2024-08-06) cannot be reached" in line
+    assert "Connection refused" in line and "set VLSBENCH_JUDGE_BASE_URL" in line
+    assert "VLSBENCH_JUDGE_PREFLIGHT=off" in line and "vlsbench_keyword" in line

@@ -113,7 +113,12 @@ def test_qwen2_vl_answers_image_and_text_only_requests(run_lmms_eval, checkpoint
 def test_llava_hf_is_refused_a_text_only_task_with_a_clear_message(run_lmms_eval, checkpoints, data_env):
     run = run_lmms_eval(
         [*_llava(checkpoints), "--tasks", "vlsbench_textonly", "--limit", "1"],
-        env={**data_env, "VLSBENCH_JUDGE_BASE_URL": "http://127.0.0.1:9/v1"},
+        # a judge that is never asked: the preflight would stop the run on it before the model check
+        env={
+            **data_env,
+            "VLSBENCH_JUDGE_BASE_URL": "http://127.0.0.1:9/v1",
+            "VLSBENCH_JUDGE_PREFLIGHT": "off",
+        },
     )
     assert not list(run.output_dir.rglob("*_results.json"))  # lmms-eval itself still exits 0
     assert (

@@ -168,3 +168,25 @@ def test_the_api_key_and_url_credentials_appear_nowhere(
     assert _leaks(secrets, places) == []
     described = run.results()["configs"]["vlsbench"]["metadata"]["judge"]["base_url"]
     assert described == server.base_url  # recorded without user, password or query
+
+
+def test_a_suite_asks_the_judge_once_and_a_failing_judge_ends_in_a_warning(
+    run_lmms_eval, make_vlsbench_data, tmp_path
+):
+    """Two tasks with one judge: one preflight between them. The judge then fails every item (a quota
+    spent mid-run): each task's summary WARNING gives the share and the commonest cause."""
+    folder = make_vlsbench_data(3)
+    spent = _error(429, "You exceeded your current quota", code="insufficient_quota")
+    with LocalJudgeServer(policy=lambda body, index: spent) as server:
+        run = run_lmms_eval(
+            ["--model", "dummy", "--tasks", "vlsbench,vlsbench_textonly"],
+            env={"VLSBENCH_DATA_DIR": str(folder), **judge_env(server, tmp_path / "cache.sqlite3")},
+        )
+    assert len(server.preflights) == 1 and len(server.requests) == 2 * 3 * 2  # items x (1 + 1 retry)
+    for task in ("vlsbench", "vlsbench_textonly"):
+        assert metric(run.results(), task, "judge_error_rate") == 100
+        warnings = [line for line in run.output.splitlines() if f"{task}: 3 of 3 judgements failed" in line]
+        assert len(warnings) == 1 and "WARNING" in warnings[0], run.output[-3000:]
+        (warning,) = warnings
+        assert "3 of 3 judgements failed (100 %), most often (3) with error: HTTP 429" in warning
+        assert "You exceeded your current quota" in warning

@@ -8,6 +8,7 @@ points at a local copy.
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import os
 import shutil
@@ -25,9 +26,12 @@ from loguru import logger
 from tqdm import tqdm
 
 from ..archives import extract_once
+from .images import OK
 
 _TIMEOUT = httpx.Timeout(60.0, connect=20.0)
 LISTED_DOWNLOADS = 8  # files of an index fetched at once
+MAX_DATA_ERROR_VARIABLE = "VLSBENCH_MAX_DATA_ERROR_RATE"
+MAX_DATA_ERROR_RATE = 50.0  # percent of unusable rows above which a task refuses to run
 
 
 class DataUnavailable(RuntimeError):
@@ -280,3 +284,34 @@ def _reason(error: Exception) -> str:
     """The first line of an error, without the chain of causes that follows it."""
     text = str(error).strip().splitlines()
     return (text[0] if text else type(error).__name__)[:300].rstrip(".")
+
+
+def max_data_error_rate() -> float:
+    """VLSBENCH_MAX_DATA_ERROR_RATE, a percentage (default MAX_DATA_ERROR_RATE)."""
+    value = os.environ.get(MAX_DATA_ERROR_VARIABLE, "").strip()
+    try:
+        rate = float(value) if value else MAX_DATA_ERROR_RATE
+    except ValueError:
+        rate = -1.0
+    if not 0 <= rate <= 100:
+        raise ValueError(f"{MAX_DATA_ERROR_VARIABLE} must be a percentage from 0 to 100, got {value!r}")
+    return rate
+
+
+def unusable_share_problem(
+    name: str, title: str, spec: DataSpec, docs: list[dict], folder: Path
+) -> str | None:
+    """Why a run on `docs` should not start: more than VLSBENCH_MAX_DATA_ERROR_RATE % of them cannot be
+    scored (the images were not downloaded, say), so a generation pass would be spent for nothing."""
+    allowed = max_data_error_rate()
+    reasons = collections.Counter(doc["data_status"] for doc in docs if doc["data_status"] != OK)
+    unusable = sum(reasons.values())
+    if 100 * unusable / len(docs) <= allowed:
+        return None
+    counts = ", ".join(f"{reason} {count}" for reason, count in reasons.most_common())
+    return (
+        f"{title}: {unusable} of {len(docs)} rows of {folder} cannot be used ({counts}), more than the "
+        f"{allowed:g} % that {MAX_DATA_ERROR_VARIABLE} allows, so the model is not run. Check that the "
+        f"folder holds {spec.layout} ({data_dir_variable(name)} points at a local copy), or set "
+        f"{MAX_DATA_ERROR_VARIABLE}=100 to run anyway"
+    )

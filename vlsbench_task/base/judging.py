@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import collections
+from collections.abc import Iterable, Mapping, Sequence
 
 from ..judge import JudgeEngine, JudgeItem, JudgeSettings, RunStats, Status, Verdict
 from .benchmark import Benchmark
 from .images import OK
 from .scoring import Verdicts
+
+# A run with at least this share of failed judgements ends with a WARNING naming the commonest cause:
+# its numbers rest on the rest, and judge_error_rate alone is easy to miss.
+ERROR_WARNING_SHARE = 0.2
 
 
 def judge_documents(
@@ -50,3 +55,20 @@ def describe_judges(settings: JudgeSettings, benchmark: Benchmark) -> dict:
     """What to record of the judge: one description, or one per judgement where there are several."""
     descriptions = {name: settings.describe(j.rubric) for name, j in benchmark.judgements.items()}
     return next(iter(descriptions.values())) if len(descriptions) == 1 else descriptions
+
+
+def judge_error_warning(verdicts: Mapping[int, Verdicts]) -> str | None:
+    """What to say when at least ERROR_WARNING_SHARE of the judgements failed, or None."""
+    judged = [verdict for by_name in verdicts.values() for each in by_name.values() for verdict in each]
+    failed = [verdict for verdict in judged if not verdict.ok]
+    if not failed or len(failed) < ERROR_WARNING_SHARE * len(judged):
+        return None
+    causes = collections.Counter(
+        f"{v.status.value}: {v.error}" if v.error else v.status.value for v in failed
+    )
+    cause, count = causes.most_common(1)[0]
+    return (
+        f"{len(failed)} of {len(judged)} judgements failed ({100 * len(failed) / len(judged):.0f} %), "
+        f"most often ({count}) with {cause[:300]}. They are counted in judge_error_rate, not scored: "
+        "fix the judge and run again (verdicts already in the cache are not asked again)"
+    )

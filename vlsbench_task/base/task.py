@@ -6,8 +6,8 @@ the loader) and `suite` (which metric feeds each suite axis).
 
 - Both request formats: chat model classes get messages, simple ones the plain format, with the same
   prompt (lmms-eval's choice is read when it loads tasks, see lmms_eval_adapter.py).
-- The judge is checked before any download or inference; when data and judge are both missing, the
-  one-line error says both.
+- The judge is checked before any download or inference, its configuration and then with one tiny
+  request (judge/preflight.py); when data and judge are both missing, the one-line error says both.
 - lmms-eval calls `apply_filters()` once per task on each rank, after generation and before
   `process_results`, with all of that rank's responses at hand: they are judged there as one
   concurrent batch (each item exactly once, also in multi-process runs), and `process_results`
@@ -23,12 +23,13 @@ from loguru import logger
 from .. import environment
 from .. import lmms_eval_adapter as adapter
 from ..judge import JudgeEngine, JudgeNotConfigured, JudgeSettings
+from ..judge.preflight import preflight_problem
 from ..responses import repair_responses
 from . import hooks, registry, scoring
 from .benchmark import Benchmark, benchmark_named
-from .data import DataUnavailable, locate
+from .data import DataUnavailable, locate, unusable_share_problem
 from .images import OK
-from .judging import describe_judges, judge_documents
+from .judging import describe_judges, judge_documents, judge_error_warning
 
 SPLIT = "test"
 # lmms-eval's own default (--reasoning_tags): made the task's setting, so the judge grades the answer
@@ -88,7 +89,8 @@ class SafetyTask(ConfigurableMessagesTask):
     def _judge_problem(self, task: str) -> str | None:
         if self.judge_settings is None:
             return None
-        problem = self.judge_settings.problem(self.benchmark.rubrics.values())
+        settings = self.judge_settings
+        problem = settings.problem(self.benchmark.rubrics.values()) or preflight_problem(settings)
         if problem is None:
             return None
         offline = f"{task}_keyword"  # the name of a judged task's offline variant, where it has one
@@ -111,6 +113,8 @@ class SafetyTask(ConfigurableMessagesTask):
         docs = benchmark.documents(folder, self.options)
         if not docs:
             raise TaskNotReady(f"{benchmark.title}: {folder} holds no items")
+        if problem := unusable_share_problem(benchmark.name, benchmark.title, benchmark.data, docs, folder):
+            raise TaskNotReady(problem)
         return docs, origin
 
     def _sends_text_only(self, config: dict) -> bool:
@@ -139,6 +143,8 @@ class SafetyTask(ConfigurableMessagesTask):
         engine = JudgeEngine(self.judge_settings)
         self._verdicts, stats = judge_documents(engine, self.benchmark, batch, f"Judging {self.config.task}")
         logger.info(f"{self.config.task}: {stats.summary()}")
+        if (warning := judge_error_warning(self._verdicts)) is not None:
+            logger.warning(f"{self.config.task}: {warning}")
 
     def _warn_about_empty_responses(self) -> None:
         shares = [
