@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from vlsbench_task.judge.local_server import LocalJudgeServer
 
 from vlsbench_task import environment
 
@@ -110,6 +111,23 @@ def test_a_missing_judge_fails_for_judged_tasks_only(make_vlsbench_data):
         judged, "✗ judge gpt-4o-2024-08-06 at OpenAI"
     )
     assert doctor("--tasks", "vlsbench_keyword", env=data).returncode == 0
+
+
+@pytest.mark.network
+def test_a_working_judge_passes_with_judge_check_and_the_name_it_answers_with(make_vlsbench_data):
+    with LocalJudgeServer(model="served-judge-name") as server:
+        env = {
+            "VLSBENCH_DATA_DIR": str(make_vlsbench_data(2)),
+            "VLSBENCH_JUDGE_BASE_URL": server.base_url,
+            "VLSBENCH_JUDGE_MODEL": "served-judge-name",
+        }
+        checked = doctor("--tasks", "vlsbench", "--judge-check", env=env)
+        asked = len(server.preflights)
+    assert checked.returncode == 0, checked.stdout + checked.stderr[-3000:]
+    assert line(
+        checked, f"✓ judge served-judge-name at {server.base_url} (vlsbench): answers as served-judge-name"
+    )
+    assert asked == 1
 
 
 @pytest.mark.network
