@@ -40,11 +40,10 @@ class MossBenchAnswer(BaseModel):
     reason: str = ""
 
 
-# The authors' text format: "Description: ...", "Score: <0 or 1>", "Reason: ..." lines; labels may be
-# wrapped in markdown emphasis ("**Score:** 1"), which the authors' own regex does not accept.
-_TEXT_LABEL = re.compile(
-    r"^[\s*#>_-]*(description|score|reason)[\s*_]*:[\s*_]*", re.IGNORECASE | re.MULTILINE
-)
+# The authors' text format: "Description: ...", "Score: <0 or 1>", "Reason: ..."; like their regex
+# (response_parse), the labels may stand anywhere, not only at a line's start, in any case. Labels
+# may be wrapped in markdown emphasis ("**Score:** 1"), which their regex does not accept.
+_TEXT_LABEL = re.compile(r"(?<!\w)[*#>_-]*(description|score|reason)[\s*_]*:[\s*_]*", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+")
 
 
