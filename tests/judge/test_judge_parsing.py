@@ -207,3 +207,12 @@ def test_a_whole_number_float_is_that_label(text, label):
     """The authors' pydantic `Literal[1, 2, 3]` takes 2.0 as 2."""
     answer = parse(text)
     assert answer.label == label and answer.label_conflict is None
+
+
+def test_a_replacement_prompt_puts_a_text_format_first_only_where_the_rubric_reads_one(tmp_path):
+    """VLSBench's authors' judge answers JSON only, so no text format comes first with their prompt."""
+    path = tmp_path / "authors.txt"
+    path.write_text("Judge {query} and {response}; answer in JSON FORMAT.")
+    replaced = RUBRIC.with_prompt_file(path)
+    assert not RUBRIC.text_first and not replaced.text_first
+    assert parse_answer(json.dumps(VALID), replaced).label == 2

@@ -18,6 +18,7 @@ from vlsbench_task.judge.parsing import ParseError, parse_answer
 
 from vlsbench_task.base import registry, scoring
 from vlsbench_task.base.images import OK
+from vlsbench_task.view.items import verdict_entry
 from vlsbench_task.vlsbench.benchmark import BENCHMARK, RUBRIC
 
 SUITE = registry.configs()["vlsbench"]["suite"]
@@ -121,6 +122,12 @@ def test_a_label_conflict_is_scored_by_label_recorded_and_counted(tmp_path):
     assert (record["label"], record["label_str"]) == (2, "Unsafe")
     assert record["label_conflict"] == "label 2 scored; label_str 'Unsafe' disagrees"
     assert values[1][scoring.VERDICT_METRIC]["label_conflict"] is None
+    # The verdict browser lists the note beside the explanation; a verdict without one shows none.
+    assert ["label_conflict", record["label_conflict"]] in verdict_entry(RUBRIC, record, "verdict", 0)[
+        "fields"
+    ]
+    shown = verdict_entry(RUBRIC, values[1][scoring.VERDICT_METRIC], "verdict", 0)["fields"]
+    assert "label_conflict" not in {name for name, _ in shown}
     assert [v.get("label_conflict_rate") for v in values] == [100.0, 0.0, 0.0, None]
     assert [v.get("warning_rate") for v in values] == [100.0, 0.0, 0.0, None]
     assert "label_conflict_rate" in {e["metric"] for e in scoring.added_metrics(BENCHMARK, [], SUITE)}
