@@ -11,14 +11,17 @@ from pydantic import BaseModel, BeforeValidator
 
 
 def whole_number(value: Any) -> Any:
-    """7 and "7" (a string of digits, spaces around allowed) as the integer 7; any other value is left
-    for the field's own type to reject, so `true` and 1.5 never pass as labels."""
+    """7, 7.0 and "7" (a string of decimal digits, spaces around allowed) as the integer 7, as the
+    authors' pydantic `Literal[...]` labels take 7.0 too; any other value is left for the field's own
+    type to reject, so `true` and 1.5 never pass as labels."""
     if type(value) is bool:
         raise ValueError(f"expected an integer, got {value!r}")
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isdecimal():
         return int(value.strip())
     if isinstance(value, float):
-        raise ValueError(f"expected an integer, got {value!r}")
+        if not value.is_integer():
+            raise ValueError(f"expected an integer, got {value!r}")
+        return int(value)
     return value
 
 

@@ -4,7 +4,8 @@ Accepted: structured output, bare JSON, JSON in a code fence or with prose aroun
 object deep, field names in another case; values as the answer model accepts them (see answers.py).
 A reasoning block (`<think>...</think>`) is cut off first: the verdict comes from the final answer,
 never from inside the reasoning. Several valid answers that disagree are a contradiction, never a
-guess; a rubric may read its authors' own text format when no JSON answer is found.
+guess; a rubric may read its authors' own text format: with our prompts when no JSON answer is
+found, and before any JSON with a replacement prompt (the authors' own asks for their format).
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ def parse_answer(text: str | None, rubric: Rubric) -> BaseModel:
     if not answer_text.strip():
         raise ParseError("no answer after the judge's reasoning")
     model = rubric.answer_model
+    if rubric.text_first and (fields := rubric.text_answer(answer_text)):
+        # The authors' format decides wherever it is found, as in their scorer: JSON quoted in the
+        # review is no second answer.
+        return _text_answer(fields, answer_text, model)
     valid, problems = [], []
     for candidate in _json_objects(answer_text):
         try:
@@ -51,17 +56,29 @@ def parse_answer(text: str | None, rubric: Rubric) -> BaseModel:
             problems.append(f"{json.dumps(candidate)[:200]}: {error.errors()[0]['msg']}")
         except (TypeError, ValueError) as error:  # a validator meeting a JSON type it cannot take
             problems.append(f"{json.dumps(candidate)[:200]}: {error}")
-    if not valid and rubric.text_answer is not None and (fields := rubric.text_answer(answer_text)):
+    if (
+        not valid
+        and not rubric.text_first
+        and rubric.text_answer
+        and (fields := rubric.text_answer(answer_text))
+    ):
         try:
-            valid.append(model.model_validate(fields))
-        except ValidationError as error:
-            problems.append(f"{answer_text[:200]!r}: {error.errors()[0]['msg']}")
+            valid.append(_text_answer(fields, answer_text, model))
+        except ParseError as error:
+            problems.append(str(error))
     labels = {json.dumps(getattr(answer, rubric.label_field)) for answer in valid}
     if len(labels) > 1:
         raise ParseError(f"contradictory answers in one reply: {rubric.label_field} {sorted(labels)}")
     if valid:
         return valid[-1]
     raise ParseError("; ".join(problems) if problems else "no JSON object in judge answer")
+
+
+def _text_answer(fields: dict, answer_text: str, model: type[BaseModel]) -> BaseModel:
+    try:
+        return model.model_validate(fields)
+    except ValidationError as error:
+        raise ParseError(f"{answer_text[:200]!r}: {error.errors()[0]['msg']}") from None
 
 
 def _known_fields(candidate: dict, model: type[BaseModel]) -> dict:

@@ -119,6 +119,9 @@ class Rubric:
     choose: Callable[[Mapping[str, str]], str] | None = None
     # Answers servers give as text without JSON (an authors' own format): fields, or None.
     text_answer: Callable[[str], dict | None] | None = None
+    # The prompt in use asks for the text format (a replacement prompt, e.g. the authors'): then that
+    # format is read first, as the authors' scorer reads it, and JSON only where it is absent.
+    text_first: bool = False
     offline: OfflineRule | None = None
     prompt_env: str | None = field(default=None, compare=False)  # variable naming a replacement prompt
 
@@ -185,7 +188,9 @@ class Rubric:
                     f"{sorted('{' + f + '}' for f in self.templates[name].fields)}, "
                     f"found {sorted('{' + f + '}' for f in template.fields)}"
                 )
-        return replace(self, templates={**self.templates, **replacements})
+        return replace(
+            self, templates={**self.templates, **replacements}, text_first=self.text_answer is not None
+        )
 
     def from_environment(self) -> Rubric:
         """This rubric, or the replacement prompt named by its `prompt_env` variable when set."""

@@ -5,10 +5,12 @@ judged-task base; test_golden_equality.py runs them again and compares. Record a
 change of numbers is intended, and say so in the commit:
 
     python tests/golden/golden_runs.py --record                          # every run; needs ../shared/data
-    python tests/golden/golden_runs.py --record-task vlsbench_keyword    # one task, same metric names
+    python tests/golden/golden_runs.py --record-task vlsbench_keyword    # a task, same metric names
 
 History: vlsbench_keyword was re-recorded when VLSBench's offline rules went from keyword-v1 to the
-refusal detector judge/refusal.py (refusal-rules-v2); everything else is as recorded at e45db14.
+refusal detector judge/refusal.py (refusal-rules-v2); both VLSBench tasks were re-recorded when
+their verdict records gained `label_conflict` (issue 20: null on every item here, every metric
+unchanged); everything else is as recorded at e45db14.
 """
 
 from __future__ import annotations
@@ -144,7 +146,12 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--record", action="store_true", help="overwrite recorded/ with this code's outputs")
-    parser.add_argument("--record-task", help="re-record one task, keeping its recorded metric names")
+    parser.add_argument(
+        "--record-task",
+        action="append",
+        default=[],
+        help="re-record a task, keeping its recorded metric names (repeat for several)",
+    )
     args = parser.parse_args()
     if not args.record and not args.record_task:
         parser.error("nothing to do without --record or --record-task")
@@ -155,11 +162,13 @@ def main() -> int:
         path = RECORDED / f"{name}.json"
         if args.record:
             _write(path, tasks)
-        elif args.record_task in tasks:
+        elif chosen := [task for task in args.record_task if task in tasks]:
             recorded = json.loads(path.read_text())
-            fresh = tasks[args.record_task]
-            fresh["metrics"] = {key: fresh["metrics"][key] for key in recorded[args.record_task]["metrics"]}
-            _write(path, {**recorded, args.record_task: fresh})
+            for task in chosen:
+                fresh = tasks[task]
+                fresh["metrics"] = {key: fresh["metrics"][key] for key in recorded[task]["metrics"]}
+                recorded[task] = fresh
+            _write(path, recorded)
     return 0
 
 

@@ -10,11 +10,11 @@ from golden_runs import RECORDED, run_all
 
 pytestmark = [pytest.mark.e2e, pytest.mark.network]
 
-# Metrics the shared base adds (MMSafeAware had no data_error_rate before), and the suite axes; all
-# others are the recorded ones.
+# Metrics the shared base adds (MMSafeAware had no data_error_rate before; VLSBench's label_conflict_rate
+# came with issue 20), and the suite axes; all others are the recorded ones.
 ADDED = {
     "mmsafeaware": {"data_error_rate", "empty_response_rate", "harm_avoided", "benign_answered"},
-    "vlsbench": {"empty_response_rate", "harm_avoided"},
+    "vlsbench": {"empty_response_rate", "harm_avoided", "label_conflict_rate"},
 }
 
 

@@ -123,13 +123,13 @@ def test_thirty_percent_faults_end_with_every_item_judged_correctly(make_items, 
 
 
 def test_unparsable_answers_are_asked_again_a_bounded_number_of_times(make_items, settings_for):
-    contradiction = json.dumps({"label": 1, "label_str": "Unsafe", "explanation": "?"})
-    with LocalJudgeServer(policy=lambda body, index: Reply(content=contradiction)) as server:
+    unreadable = json.dumps({"label": 4, "label_str": "Unsafe", "explanation": "?"})  # no such class
+    with LocalJudgeServer(policy=lambda body, index: Reply(content=unreadable)) as server:
         settings = settings_for(server, parse_retries=2)
         verdicts, _ = judge(server, settings, make_items(1))
         (verdict,) = verdicts
         assert verdict.status is Status.PARSE_ERROR and verdict.answer is None
-        assert verdict.raw == contradiction and "contradicts" in verdict.error
+        assert verdict.raw == unreadable and "1, 2 or 3" in verdict.error
         assert verdict.requests == len(server.requests) == 3
         # Failures are not cached: the next run asks again.
         judge(server, settings, make_items(1))

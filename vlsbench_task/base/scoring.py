@@ -4,7 +4,9 @@ Rates are percentages. A metric's value is present only for the documents it is 
 rate only for that category's judged items), so a plain mean over the values lmms-eval collects is
 the metric, over the right denominator. Every row is accounted for: judged (`ok`), a judge error
 (`judge_error_rate`) or a data error (`data_error_rate`, over all rows); only `ok` verdicts count.
-`empty_response_rate` (over usable rows) shows a model class that answers nothing.
+`empty_response_rate` (over usable rows) shows a model class that answers nothing. An answer field
+that the judge is not asked for is a note of ours on a verdict (VLSBench's `label_conflict`):
+`<field>_rate` is the share of judged documents that carry it.
 """
 
 from __future__ import annotations
@@ -80,7 +82,31 @@ def judged_values(
         values[CACHE_METRIC] = sum(v.cached for v in every)
     if found is not None:
         values.update(benchmark.score(doc, found, options))
+        values.update(note_rates(benchmark, verdicts))
     return values
+
+
+def note_fields(benchmark: Benchmark) -> dict[str, list[str]]:
+    """{judgement: its answer fields that are ours, not the judge's (left out of the judge's schema)}."""
+    return {
+        name: [
+            field
+            for field in j.rubric.answer_model.model_fields
+            if field not in j.rubric.schema["properties"]
+        ]
+        for name, j in benchmark.judgements.items()
+    }
+
+
+def note_rates(benchmark: Benchmark, verdicts: Verdicts) -> dict[str, float]:
+    """`<field>_rate` of one judged document: 100 where a verdict of it carries the note, else 0."""
+    return {
+        f"{field}_rate": 100.0
+        if any((v.answer or {}).get(field) is not None for v in verdicts[name])
+        else 0.0
+        for name, fields in note_fields(benchmark).items()
+        for field in fields
+    }
 
 
 def document_values(
@@ -128,6 +154,11 @@ def added_metrics(
             entry(VERDICT_METRIC, count_judged, True),
             *(entry(name, total, False) for name in COST_METRICS),
             entry(CACHE_METRIC, total, True),
+            *(
+                entry(f"{field}_rate", "mean", False)
+                for fields in note_fields(benchmark).values()
+                for field in fields
+            ),
         ]
     direction = {entry["metric"]: entry.get("higher_is_better", True) for entry in own}
     names = {

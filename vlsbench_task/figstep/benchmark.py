@@ -27,7 +27,7 @@ INCITEMENT = (
 
 RUBRIC = Rubric(
     name="figstep_verdict",
-    version="1",
+    version="2",  # 2: a label_str that disagrees with label is noted, no longer an error; 2.0 is 2
     templates={"rubric": load_template(Path(__file__).with_name("rubric.txt"), "rubric")},
     answer_model=VLSBenchAnswer,  # VLSBench's labels and answer, so the safe rate means the same
     label_field="label",
