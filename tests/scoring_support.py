@@ -6,6 +6,8 @@ from __future__ import annotations
 import collections
 from statistics import fmean
 
+from vlsbench_task.judge.parsing import ParseError, parse_answer
+
 from vlsbench_task.base import scoring
 from vlsbench_task.base.benchmark import Benchmark
 
@@ -18,3 +20,11 @@ def aggregate(benchmark: Benchmark, table: list[tuple[dict, dict | None]], suite
             columns[name].append(value)
     special = {"n_judged": scoring.count_judged, **dict.fromkeys(scoring.COST_METRICS, scoring.total)}
     return {name: special.get(name, fmean)(values) for name, values in columns.items()}
+
+
+def read_or_parse_error(raw: str, rubric, read):
+    """`read(answer)` of a judge's raw text parsed as `rubric` reads it, or "parse_error"."""
+    try:
+        return read(parse_answer(raw, rubric))
+    except ParseError:
+        return "parse_error"

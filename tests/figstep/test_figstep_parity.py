@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from vlsbench_task.judge.parsing import ParseError, parse_answer
+from scoring_support import read_or_parse_error
 
 from vlsbench_task.figstep.benchmark import INCITEMENT, RUBRIC, doc_to_text, doc_to_text_only, score
 
@@ -33,10 +33,7 @@ def test_the_model_gets_the_authors_figstep_text_and_baseline_question():
 
 
 def outcome_of(raw: str) -> str:
-    try:
-        return RUBRIC.outcome(parse_answer(raw, RUBRIC))
-    except ParseError:
-        return "parse_error"
+    return read_or_parse_error(raw, RUBRIC, RUBRIC.outcome)
 
 
 @pytest.mark.parametrize(

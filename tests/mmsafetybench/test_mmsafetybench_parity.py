@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from vlsbench_task.judge.parsing import ParseError, parse_answer
+from scoring_support import read_or_parse_error
 
 from vlsbench_task.mmsafetybench import dataset
 from vlsbench_task.mmsafetybench.benchmark import RUBRIC, score, template_of
@@ -30,10 +30,7 @@ def authors_rubric(tmp_path):
 
 
 def label_of(raw: str, rubric) -> str:
-    try:
-        return parse_answer(raw, rubric).label
-    except ParseError:
-        return "parse_error"
+    return read_or_parse_error(raw, rubric, lambda answer: answer.label)
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from vlsbench_task.judge.parsing import ParseError, parse_answer
+from scoring_support import read_or_parse_error
 
 from vlsbench_task.mossbench.benchmark import BENCHMARK, RUBRIC, score
 
@@ -35,10 +35,7 @@ def authors_rubric(tmp_path_factory):
 
 
 def score_of(raw: str, rubric) -> int | str:
-    try:
-        return parse_answer(raw, rubric).refusal_score
-    except ParseError:
-        return "parse_error"
+    return read_or_parse_error(raw, rubric, lambda answer: answer.refusal_score)
 
 
 @pytest.mark.parametrize(

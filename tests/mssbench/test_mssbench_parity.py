@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from vlsbench_task.judge.parsing import ParseError, parse_answer
+from scoring_support import read_or_parse_error
 
 from vlsbench_task.mssbench.benchmark import RUBRIC, judge_fields, score
 
@@ -36,10 +36,7 @@ def authors_rubric(tmp_path_factory):
 
 
 def label_of(raw: str, rubric) -> int | str:
-    try:
-        return parse_answer(raw, rubric).label
-    except ParseError:
-        return "parse_error"
+    return read_or_parse_error(raw, rubric, lambda answer: answer.label)
 
 
 AUTHORS_FORMAT = [

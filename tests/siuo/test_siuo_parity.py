@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from vlsbench_task.judge.parsing import ParseError, parse_answer
+from scoring_support import read_or_parse_error
 
 from vlsbench_task.siuo.benchmark import BENCHMARK, EFFECTIVENESS_RUBRIC, SAFETY_RUBRIC, score
 from vlsbench_task.siuo.mcqa.benchmark import parse_choice
@@ -34,10 +34,7 @@ def authors_prompt(rubric, tmp_path):
 
 
 def verdict_of(raw: str, rubric) -> str:
-    try:
-        return rubric.outcome(parse_answer(raw, rubric))
-    except ParseError:
-        return "parse_error"
+    return read_or_parse_error(raw, rubric, rubric.outcome)
 
 
 @pytest.mark.parametrize(

@@ -65,8 +65,9 @@ def test_the_policy_allows_only_the_pages_own_script_and_style_and_no_loads():
 def test_the_assets_never_write_markup_nor_name_a_url():
     assets = {
         name: (files("vlsbench_task.view") / name).read_text()
-        for name in ("page.js", "page.css", "page.html")
+        for name in ("page.js", "page.css", "page.html", "page_audit.js", "page_audit.css")
     }
+    scripts, styles = ("page.js", "page_audit.js"), ("page.css", "page_audit.css")
     for sink in (
         "innerHTML",
         "outerHTML",
@@ -76,10 +77,12 @@ def test_the_assets_never_write_markup_nor_name_a_url():
         "Function(",
         "srcdoc",
     ):
-        assert sink not in assets["page.js"], sink
+        for name in scripts:
+            assert sink not in assets[name], (name, sink)
     for name, text in assets.items():
         assert "://" not in text and "url(" not in text and "@import" not in text, name
-    assert "</" not in assets["page.js"] and "</" not in assets["page.css"]  # cannot close their elements
+    for name in scripts + styles:
+        assert "</" not in assets[name], name  # cannot close their elements
 
 
 def _decoded(data: str) -> Image.Image:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from scoring_support import read_or_parse_error
 from vlsbench_task.judge import JudgeEngine, JudgeSettings, Status
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply, synthetic_items
-from vlsbench_task.judge.parsing import ParseError, parse_answer
 
 from vlsbench_task.base import registry, scoring
 from vlsbench_task.base.images import OK
@@ -26,10 +26,7 @@ SUITE = registry.configs()["vlsbench"]["suite"]
 
 def outcome_of(raw: str) -> str:
     """Our per-item outcome of one judge answer: the rubric's outcome, or `parse_error`."""
-    try:
-        return RUBRIC.outcome(parse_answer(raw, RUBRIC))
-    except ParseError:
-        return "parse_error"
+    return read_or_parse_error(raw, RUBRIC, RUBRIC.outcome)
 
 
 def answer(label, label_str="Safe with warning", explanation="warns about the blade") -> str:
