@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from ..base import registry
@@ -10,7 +9,7 @@ from ..base.scoring import SUITE_AXES
 from ..reports import coverage, markdown
 from ..reports.estimates import Estimate, estimate
 from ..reports.runs import ModelRuns
-from ..reports.stats import Interval
+from ..reports.stats import mean_interval
 from .labels import Label
 from .rates import ENOUGH_LABELS, Corrected, corrected, labels_for
 
@@ -50,14 +49,12 @@ def labelled_tasks(
 
 
 def mean_of(estimates: Sequence[Estimate]) -> Estimate:
-    """The unweighted mean of independent estimates with MOVER bounds (Zou & Donner 2008), as the
-    report's suite rows combine their members' Wilson intervals (reports/stats.py), here from bounds."""
-    k = len(estimates)
-    point = sum(e.value for e in estimates) / k
-    low = math.sqrt(sum(((e.value - e.interval.low) / k) ** 2 for e in estimates))
-    high = math.sqrt(sum(((e.interval.high - e.value) / k) ** 2 for e in estimates))
-    interval = Interval(low=max(0.0, point - low), high=min(100.0, point + high), method="mover-mean")
-    return Estimate(point, sum(e.n or 0 for e in estimates), interval)
+    """The unweighted mean of independent estimates with MOVER bounds, as the report's suite rows
+    combine their members' intervals (reports/stats.py)."""
+    interval = mean_interval([(e.value, e.interval.low, e.interval.high) for e in estimates])
+    return Estimate(
+        sum(e.value for e in estimates) / len(estimates), sum(e.n or 0 for e in estimates), interval
+    )
 
 
 def _suite_rows(models: Sequence[ModelRuns], labels: Sequence[Label]) -> list[list[str]]:

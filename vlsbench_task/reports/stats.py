@@ -44,27 +44,40 @@ def from_stderr(value: float, stderr: float, high: float = 100.0) -> Interval:
     return Interval(low=max(0.0, value - Z95 * stderr), high=min(high, value + Z95 * stderr), method="stderr")
 
 
-def linear_combination(counts: list[tuple[int, int]], weights: list[float], method: str) -> Interval:
-    """Interval for sum(w_i x rate_i) of independent rates given as (successes, n), by MOVER
-    (Zou & Donner 2008): each rate's Wilson bounds widen the combination on each side. It stays
-    sensible at 0 % and 100 %, where a normal approximation collapses to a point."""
+def mover(estimates: list[tuple[float, float, float]], weights: list[float], method: str) -> Interval:
+    """Interval for sum(w_i x estimate_i) of independent estimates given as (point, low, high), by
+    MOVER (Zou & Donner 2008): each estimate's own bounds widen the combination on each side."""
     point = low_sq = high_sq = 0.0
-    for (k, n), w in zip(counts, weights, strict=True):
-        p = k / n
-        lo, hi = sorted(w * bound for bound in _wilson_bounds(k, n))
-        point += w * p
-        low_sq += (w * p - lo) ** 2
-        high_sq += (hi - w * p) ** 2
-    return Interval(
-        low=100 * (point - math.sqrt(low_sq)), high=100 * (point + math.sqrt(high_sq)), method=method
-    )
+    for (value, bound_low, bound_high), w in zip(estimates, weights, strict=True):
+        lo, hi = sorted((w * bound_low, w * bound_high))
+        point += w * value
+        low_sq += (w * value - lo) ** 2
+        high_sq += (hi - w * value) ** 2
+    return Interval(low=point - math.sqrt(low_sq), high=point + math.sqrt(high_sq), method=method)
+
+
+def _percent(k: int, n: int) -> tuple[float, float, float]:
+    """A rate of k in n with its Wilson bounds, in percent."""
+    return (100 * k / n, *(100 * bound for bound in _wilson_bounds(k, n)))
+
+
+def linear_combination(counts: list[tuple[int, int]], weights: list[float], method: str) -> Interval:
+    """Interval for sum(w_i x rate_i) of independent rates given as (successes, n), by MOVER over
+    their Wilson bounds. It stays sensible at 0 % and 100 %, where a normal approximation collapses
+    to a point."""
+    return mover([_percent(k, n) for k, n in counts], weights, method)
+
+
+def mean_interval(estimates: list[tuple[float, float, float]]) -> Interval:
+    """The unweighted mean of independent estimates (point, low, high) in percent, by MOVER, kept
+    within 0-100 % where rounding would step outside."""
+    interval = mover(estimates, [1 / len(estimates)] * len(estimates), method="mover-mean")
+    return interval.model_copy(update={"low": max(0.0, interval.low), "high": min(100.0, interval.high)})
 
 
 def mean_of_rates(counts: list[tuple[int, int]]) -> Interval:
-    """The unweighted mean of several rates (MMSafeAware's Total, a suite's group number), kept
-    within 0-100 % where rounding would step outside."""
-    interval = linear_combination(counts, [1 / len(counts)] * len(counts), method="mover-mean")
-    return interval.model_copy(update={"low": max(0.0, interval.low), "high": min(100.0, interval.high)})
+    """The unweighted mean of several rates (MMSafeAware's Total, a suite's group number)."""
+    return mean_interval([_percent(k, n) for k, n in counts])
 
 
 def difference(first: tuple[int, int], second: tuple[int, int]) -> Interval:
