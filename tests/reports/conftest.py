@@ -70,7 +70,8 @@ def dummy_outputs(shared_data, report_data_env, tmp_path_factory) -> Path:
                 BROKEN,
                 BROKEN_TASKS,
                 lambda body, index: Reply(content="no verdict in here"),
-                {"FIGSTEP_DATA_DIR": str(broken_figstep)},
+                # a run on data without its images, past the share at which a task refuses to start
+                {"FIGSTEP_DATA_DIR": str(broken_figstep), "VLSBENCH_MAX_DATA_ERROR_RATE": "100"},
             ),
         ):
             judge = stack.enter_context(LocalJudgeServer(policy=policy, model=JUDGE_NAME))
