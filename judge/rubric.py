@@ -163,7 +163,6 @@ class Rubric:
             "max_tokens": self.max_tokens,
             "sees_image": self.sees_image,
             "schema": self.schema,
-            "guard": self.guard,
         }
         return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
