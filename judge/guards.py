@@ -65,7 +65,9 @@ HAZARDS = {
 }
 VISION_HAZARDS = {code: name for code, name in HAZARDS.items() if code != "S14"}  # no tool calls
 
-LLAVAGUARD_POLICY = (Path(__file__).parent / "guard_prompts" / "llavaguard_policy.txt").read_text()
+LLAVAGUARD_POLICY = (Path(__file__).parent / "guard_prompts" / "llavaguard_policy.txt").read_text(
+    encoding="utf-8"
+)
 LLAVAGUARD_CATEGORIES = tuple(
     line.split(":", 2)[0] + ":" + line.split(":", 2)[1]
     for line in LLAVAGUARD_POLICY.splitlines()
