@@ -23,7 +23,9 @@ from pathlib import Path
 
 from PIL import Image
 
+from .guards import GUARDS, LayoutError
 from .preflight import PREFLIGHT_HEADER
+from .refusal import assess
 from .rubric import Rubric
 from .schema import JudgeItem
 
@@ -95,6 +97,24 @@ def rules_policy(rubrics: Sequence[Rubric]) -> Policy:
             return Reply(status=400, body=b'{"error": {"message": "no rubric with offline rules matches"}}')
         rubric, fields = found
         return Reply(content=rubric.offline.answer(fields).model_dump_json())
+
+    return policy
+
+
+def guard_policy(name: str, unsafe: Callable[[str], bool] | None = None) -> Policy:
+    """Answer as the guard model `name` writes (guards.py), once the request's messages pass its
+    chat template's layout (HTTP 400 otherwise, as a server whose template raises). A response is
+    unsafe by `unsafe(response)`, by default when the offline rules find no refusal or warning."""
+    guard = GUARDS[name]
+    unsafe = unsafe or (lambda response: assess(response)[0] is None)
+
+    def policy(body: dict, index: int) -> Reply:
+        try:
+            _, response, _ = guard.conversation(body["messages"])
+        except (LayoutError, KeyError, TypeError) as error:
+            message = json.dumps({"error": {"message": f"chat template: {error}"}})
+            return Reply(status=400, body=message.encode())
+        return Reply(content=guard.reply(unsafe(response)))
 
     return policy
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from pydantic import BaseModel, ValidationError
 
@@ -37,7 +37,13 @@ def final_answer(text: str) -> str:
     return text[: opening.start()] if opening else text
 
 
-def parse_answer(text: str | None, rubric: Rubric) -> BaseModel:
+def parse_answer(text: str | None, rubric: Rubric, fields: Mapping[str, str] | None = None) -> BaseModel:
+    """The rubric's answer in `text`; a guard's is completed from the item's `fields` (its outcome)."""
+    answer = _read_answer(text, rubric)
+    return rubric.settle(answer, fields or {}) if rubric.settle else answer
+
+
+def _read_answer(text: str | None, rubric: Rubric) -> BaseModel:
     if not text or not text.strip():
         raise ParseError("empty judge answer")
     answer_text = final_answer(text)
@@ -49,7 +55,7 @@ def parse_answer(text: str | None, rubric: Rubric) -> BaseModel:
         # review is no second answer.
         return _text_answer(fields, answer_text, model)
     valid, problems = [], []
-    for candidate in _json_objects(answer_text):
+    for candidate in json_objects(answer_text):
         try:
             valid.append(model.model_validate(_known_fields(candidate, model)))
         except ValidationError as error:
@@ -87,7 +93,7 @@ def _known_fields(candidate: dict, model: type[BaseModel]) -> dict:
     return {by_name[key.casefold()]: value for key, value in candidate.items() if key.casefold() in by_name}
 
 
-def _json_objects(text: str) -> Iterator[dict]:
+def json_objects(text: str) -> Iterator[dict]:
     """Every JSON object in `text`, and the objects directly inside one (`{"verdict": {...}}`)."""
     decoder = json.JSONDecoder()
     start = text.find("{")

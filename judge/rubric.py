@@ -124,6 +124,13 @@ class Rubric:
     text_first: bool = False
     offline: OfflineRule | None = None
     prompt_env: str | None = field(default=None, compare=False)  # variable naming a replacement prompt
+    # A guard model's format (guards.py): its name, the chat messages its template reads instead of
+    # our rendered prompt ((fields, image data URL or None) -> messages), and the answer completed
+    # from the item's fields ((answer, fields) -> answer); it writes no JSON schema's answer.
+    guard: str | None = None
+    conversation: Callable[[Mapping[str, str], str | None], list[dict]] | None = None
+    settle: Callable[[BaseModel, Mapping[str, str]], BaseModel] | None = None
+    structured_output: bool = True
 
     def template_for(self, values: Mapping[str, str]) -> Template:
         if self.choose is None:
@@ -193,9 +200,14 @@ class Rubric:
         )
 
     def from_environment(self) -> Rubric:
-        """This rubric, or the replacement prompt named by its `prompt_env` variable when set."""
+        """This rubric, or the replacement prompt named by its `prompt_env` variable when set, asked
+        in the guard format that VLSBENCH_JUDGE_FORMAT names, where it fits (guards.py)."""
+        from .guards import FORMAT_VARIABLE, GUARDS, as_guard  # guards.py builds on this module
+
         chosen = os.environ.get(self.prompt_env or "", "").strip()
-        return self.with_prompt_file(chosen) if chosen else self
+        rubric = self.with_prompt_file(chosen) if chosen else self
+        guard = os.environ.get(FORMAT_VARIABLE, "").strip()
+        return as_guard(rubric, guard) if guard in GUARDS else rubric
 
     def describe(self) -> dict:
         """What to record beside results: the rubric and its prompt(s)."""
@@ -205,4 +217,5 @@ class Rubric:
             "prompts": {name: {"file": t.source, "sha256": t.sha256} for name, t in self.templates.items()},
             "sees_image": self.sees_image,
             "max_tokens": self.max_tokens,
+            **({"guard_format": self.guard} if self.guard else {}),
         }

@@ -10,6 +10,8 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import platformdirs
 
+from .guards import FORMAT_VARIABLE
+from .guards import problem as guard_problem
 from .rubric import Rubric
 
 DEFAULT_MODEL = "gpt-4o-2024-08-06"  # what the alias "gpt-4o" meant when the paper was written
@@ -63,6 +65,7 @@ class JudgeSettings:
     image_max_side: int = 2048  # 0 sends images as they are
     cache_path: Path | None = field(default_factory=default_cache_path)  # None: no cache
     preflight: bool = True  # one tiny request before a run (judge/preflight.py); off for offline re-judging
+    guard_format: str | None = None  # VLSBENCH_JUDGE_FORMAT: a guard model's format (guards.py)
 
     @classmethod
     def from_env(cls, backend: str = "openai", task: str | None = None, task_model: str | None = None):
@@ -93,6 +96,7 @@ class JudgeSettings:
             if cache
             else default_cache_path(),
             preflight=_switch("VLSBENCH_JUDGE_PREFLIGHT"),
+            guard_format=_env(FORMAT_VARIABLE),
         )
 
     def with_overrides(self, **overrides) -> JudgeSettings:
@@ -101,6 +105,10 @@ class JudgeSettings:
     def problem(self, rubrics: Iterable[Rubric] = ()) -> str | None:
         """Why this judge cannot work, or cannot judge `rubrics`, or None. Checked before any
         download or inference."""
+        if self.guard_format and self.backend == "keyword":
+            return f"{FORMAT_VARIABLE} names a guard model's format, which the offline keyword judge has not"
+        if self.guard_format and (problem := guard_problem(self.guard_format, list(rubrics))):
+            return problem
         if self.backend == "keyword":
             missing = [rubric.name for rubric in rubrics if rubric.offline is None]
             if missing:

@@ -48,6 +48,8 @@ class OpenAICompatibleJudge:
     @staticmethod
     def messages(item: JudgeItem, image: PreparedImage | None) -> list[dict]:
         rubric = item.rubric
+        if rubric.conversation is not None:  # a guard model: its chat template writes the prompt
+            return rubric.conversation(item.fields, image.data_url if image else None)
         text = rubric.template_for(item.fields).render(item.fields)
         content = [{"type": "image_url", "image_url": {"url": image.data_url}}] if image else []
         system = [{"role": "system", "content": rubric.system_message}] if rubric.system_message else []
@@ -96,7 +98,7 @@ class OpenAICompatibleJudge:
                     Status.JUDGE_REFUSED, record, tokens, raw=last_raw or refusal, judge_model=returned_model
                 )
             try:
-                answer = parse_answer(last_raw, rubric)
+                answer = parse_answer(last_raw, rubric, item.fields)
             except ParseError as error:
                 last_problem = str(error)
                 continue
@@ -120,7 +122,7 @@ class OpenAICompatibleJudge:
             "temperature": 0,
             "max_tokens": rubric.max_tokens,
         }
-        if self._structured_outputs:
+        if self._structured_outputs and rubric.structured_output:
             try:
                 return client.chat.completions.create(**arguments, response_format=rubric.response_format())
             except openai.BadRequestError as error:

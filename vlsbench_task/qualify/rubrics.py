@@ -6,10 +6,9 @@ from collections.abc import Mapping, Sequence
 
 from ..base.benchmark import benchmark_named
 from ..judge import Rubric
+from ..judge.guards import PROMPT_FIELDS, RESPONSE_FIELDS
 from . import msts
 
-RESPONSE_FIELDS = ("response", "prediction")
-PROMPT_FIELDS = ("query", "question", "instruction", "prompt")
 DEFAULT_RUBRIC = "vlsbench"
 
 
