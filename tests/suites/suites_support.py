@@ -50,7 +50,8 @@ def data_env(shared: Path, root: Path) -> dict[str, str]:
         ),
         "SIUO_DATA_DIR": str(write_folder(root / "siuo", siuo_support.hub_files(shared))),
         "MSSBENCH_DATA_DIR": str(mssbench_support.build(root / "mssbench")),
-        "VLGUARD_DATA_DIR": str(vlguard_support.build(root / "vlguard")),
+        "VLGUARD_DATA_DIR": str(vlguard := vlguard_support.build(root / "vlguard")),
+        "VLGUARD_HELPFULNESS_DATA_DIR": str(vlguard),
         "JAILBREAKV_28K_DATA_DIR": str(jailbreakv_support.build(root / "jailbreakv_28k")),
     }
 
