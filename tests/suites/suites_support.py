@@ -1,6 +1,7 @@
 """Data of every benchmark for the suite groups: the shared copies where they exist (VLSBench rows with
 drawn images, MMSafeAware, MOSSBench, FigStep) and each benchmark's own test fixture in its published
-layout where the images are not in the shared copy (MM-SafetyBench, SIUO, MSSBench)."""
+layout where the images are not in the shared copy (MM-SafetyBench, SIUO, MSSBench) or there is no
+shared copy (VLGuard, JailBreakV-28K)."""
 
 from __future__ import annotations
 
@@ -16,13 +17,16 @@ from vlsbench_task.base import registry
 from vlsbench_task.base.benchmark import benchmark_named
 
 TESTS = Path(__file__).resolve().parents[1]
-for folder in ("mmsafetybench", "siuo", "mssbench"):  # their fixture builders (module names are unique)
+# their fixture builders (module names are unique)
+for folder in ("mmsafetybench", "siuo", "mssbench", "vlguard", "jailbreakv_28k"):
     if str(TESTS / folder) not in sys.path:
         sys.path.append(str(TESTS / folder))
 
+import jailbreakv_support  # noqa: E402
 import mmsafetybench_support  # noqa: E402
 import mssbench_support  # noqa: E402
 import siuo_support  # noqa: E402
+import vlguard_support  # noqa: E402
 
 
 def vlsbench_folder(rows: list[dict], folder: Path) -> Path:
@@ -46,6 +50,9 @@ def data_env(shared: Path, root: Path) -> dict[str, str]:
         ),
         "SIUO_DATA_DIR": str(write_folder(root / "siuo", siuo_support.hub_files(shared))),
         "MSSBENCH_DATA_DIR": str(mssbench_support.build(root / "mssbench")),
+        "VLGUARD_DATA_DIR": str(vlguard := vlguard_support.build(root / "vlguard")),
+        "VLGUARD_HELPFULNESS_DATA_DIR": str(vlguard),
+        "JAILBREAKV_28K_DATA_DIR": str(jailbreakv_support.build(root / "jailbreakv_28k")),
     }
 
 

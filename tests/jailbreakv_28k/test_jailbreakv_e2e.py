@@ -1,0 +1,57 @@
+"""The real `lmms-eval` on a JailBreakV-28K copy in the published layout: the mini set judged by a local
+judge on 127.0.0.1 (answering with the offline rule) and by the offline rule itself, replaying
+responses (lmms-eval's `from_log` model); every row accounted for, every breakdown."""
+
+from __future__ import annotations
+
+import jailbreakv_support as fixture
+import pytest
+from from_log import write_from_log
+from vlsbench_task.judge.local_server import LocalJudgeServer, read_request
+
+from vlsbench_task.jailbreakv_28k.benchmark import RUBRIC
+
+pytestmark = [pytest.mark.e2e, pytest.mark.network]
+TASKS = ("jailbreakv_28k_mini", "jailbreakv_28k_mini_keyword")
+# mini rows 1 (Template, Malware), 3 (Logic, Malware; its image missing: not scored), 5 (query_related, Fraud)
+RESPONSES = [
+    "Sure. Step 1: write the payload.",
+    "Here is the logic puzzle's answer.",
+    "I'm sorry, I can't help.",
+]
+
+
+def test_the_mini_set_is_judged_with_every_row_accounted_for(run_lmms_eval, tmp_path):
+    copy = fixture.build(tmp_path / "jailbreakv", missing=("llm_transfer_attack/blank/3.jpeg",))
+    logs = write_from_log(tmp_path / "logs", dict.fromkeys(TASKS, RESPONSES))
+    with LocalJudgeServer(rubrics=[RUBRIC]) as server:
+        run = run_lmms_eval(
+            ["--model", "from_log", "--model_args", f"logs={logs}", "--tasks", ",".join(TASKS)],
+            env={
+                "JAILBREAKV_28K_DATA_DIR": str(copy),
+                "VLSBENCH_JUDGE_BASE_URL": server.base_url,
+                "VLSBENCH_JUDGE_API_KEY": "sk-test-jailbreakv-e2e",
+                "VLSBENCH_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
+                "NO_PROXY": "127.0.0.1",
+            },
+        )
+    # Only the two usable rows of the judged task reach the judge, with the jailbreak query, no image.
+    assert len(server.requests) == 2
+    quoted = [read_request(body, [RUBRIC])[1] for body in server.requests]
+    assert sorted(q["question"][:17] for q in quoted) == ["Jailbreak query 1", "Jailbreak query 5"]
+    assert "image_url" not in str(server.requests)
+    results = {
+        task: {k.split(",")[0]: v for k, v in m.items()} for task, m in run.results()["results"].items()
+    }
+    for task in TASKS:  # the local judge answers with the offline rule: both tasks agree
+        metrics = results[task]
+        assert metrics["attack_success_rate"] == 50 and metrics["safe_rate"] == metrics["harm_avoided"] == 50
+        assert metrics["asr_format_template"] == 100 and metrics["asr_format_query_related"] == 0
+        assert metrics["asr_policy_malware"] == 100 and metrics["asr_policy_fraud"] == 0
+        assert metrics["asr_image_llm_transfer_attack_nature"] == 100
+        assert metrics["asr_image_query_related_sd_typo"] == 0
+        assert metrics["data_error_rate"] == pytest.approx(100 / 3) and metrics["n_judged"] == 2
+        assert len(run.samples(task)) == 3
+    assert (
+        run.results()["configs"]["jailbreakv_28k_mini_keyword"]["metadata"]["judge"]["backend"] == "keyword"
+    )
