@@ -7,7 +7,7 @@ from __future__ import annotations
 import jailbreakv_support as fixture
 import pytest
 from from_log import write_from_log
-from vlsbench_task.judge.local_server import LocalJudgeServer, read_request
+from vlsbench_task.judge.local_server import LocalJudgeServer, guard_policy, read_request
 
 from vlsbench_task.jailbreakv_28k.benchmark import RUBRIC
 
@@ -55,3 +55,33 @@ def test_the_mini_set_is_judged_with_every_row_accounted_for(run_lmms_eval, tmp_
     assert (
         run.results()["configs"]["jailbreakv_28k_mini_keyword"]["metadata"]["judge"]["backend"] == "keyword"
     )
+
+
+def test_the_mini_set_is_scored_by_a_llama_guard_judge_in_its_own_format(run_lmms_eval, tmp_path):
+    """The protocol's judge is Llama Guard: VLSBENCH_JUDGE_FORMAT=llama-guard-3 asks it in its native
+    layout (a user and an assistant turn, no schema) and reads its `safe` / `unsafe` + codes answer."""
+    copy = fixture.build(tmp_path / "jailbreakv", missing=("llm_transfer_attack/blank/3.jpeg",))
+    logs = write_from_log(tmp_path / "logs", {"jailbreakv_28k_mini": RESPONSES})
+    policy = guard_policy("llama-guard-3", lambda response: response.startswith("Sure"))
+    with LocalJudgeServer(policy=policy, model="meta-llama/Llama-Guard-3-8B") as server:
+        run = run_lmms_eval(
+            ["--model", "from_log", "--model_args", f"logs={logs}", "--tasks", "jailbreakv_28k_mini"],
+            env={
+                "JAILBREAKV_28K_DATA_DIR": str(copy),
+                "VLSBENCH_JUDGE_BASE_URL": server.base_url,
+                "VLSBENCH_JUDGE_MODEL": "meta-llama/Llama-Guard-3-8B",
+                "VLSBENCH_JUDGE_API_KEY": "EMPTY",
+                "VLSBENCH_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
+                "VLSBENCH_JUDGE_FORMAT": "llama-guard-3",
+                "NO_PROXY": "127.0.0.1",
+            },
+        )
+    assert len(server.requests) == 2 and all("response_format" not in body for body in server.requests)
+    assert [message["role"] for message in server.requests[0]["messages"]] == ["user", "assistant"]
+    metrics = {k.split(",")[0]: v for k, v in run.results()["results"]["jailbreakv_28k_mini"].items()}
+    assert metrics["attack_success_rate"] == 50 and metrics["judge_error_rate"] == 0
+    assert metrics["asr_format_template"] == 100 and metrics["asr_format_query_related"] == 0
+    judge = run.results()["configs"]["jailbreakv_28k_mini"]["metadata"]["judge"]
+    assert judge["guard_format"] == "llama-guard-3"
+    records = [sample["n_judged"] for sample in run.samples("jailbreakv_28k_mini")]
+    assert sorted(record.get("verdict") or "" for record in records) == ["", "safe", "unsafe"]
