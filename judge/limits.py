@@ -52,6 +52,15 @@ class RateLimiter:
                 raise Interrupted("judging was interrupted")
             self._requests.append(time.monotonic())
 
+    def pause(self, seconds: float) -> None:
+        """Sleep `seconds` (a backoff), or raise Interrupted as soon as judging is interrupted."""
+        deadline = time.monotonic() + seconds
+        with self._condition:
+            while not self._interrupted and (left := deadline - time.monotonic()) > 0:
+                self._condition.wait(timeout=left)
+            if self._interrupted:
+                raise Interrupted("judging was interrupted")
+
     def interrupt(self) -> None:
         """No request starts from now on, also none waiting for the per-minute limits."""
         with self._condition:

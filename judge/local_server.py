@@ -13,6 +13,7 @@ answer) and is recorded in `preflights`, so the policy and `requests` see only i
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -115,6 +116,7 @@ class LocalJudgeServer:
         model: str = STAND_IN_MODEL,
         port: int = 0,  # 0: any free port
         preflight_policy: Policy | None = None,
+        capacity: int | None = None,  # requests worked on at once, like a replica's batch; others queue
     ):
         self.policy = policy or rules_policy(rubrics)
         self.preflight_policy = preflight_policy or (lambda body, index: Reply(content="OK"))
@@ -125,7 +127,9 @@ class LocalJudgeServer:
         self.body_bytes: list[int] = []  # size of each request body as received
         self.arrivals: list[float] = []  # time.monotonic() at which each request arrived
         self.in_flight = self.max_in_flight = 0
+        self.killed = False
         self._lock = threading.Lock()
+        self._capacity = threading.BoundedSemaphore(capacity) if capacity else contextlib.nullcontext()
         self._httpd = _Listener(("127.0.0.1", port), self._handler_class())
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
@@ -138,6 +142,14 @@ class LocalJudgeServer:
         return self
 
     def __exit__(self, *exc) -> None:
+        if not self.killed:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+
+    def kill(self) -> None:
+        """Die as a crashed server does: new connections are refused, and every request in flight
+        or arriving on an open connection is dropped without an answer."""
+        self.killed = True
         self._httpd.shutdown()
         self._httpd.server_close()
 
@@ -194,8 +206,9 @@ class LocalJudgeServer:
                         server.in_flight -= 1
 
             def _answer(self, reply: Reply, index: int) -> None:
-                time.sleep(server.latency_s + reply.delay_s)
-                if reply.drop_connection:
+                with server._capacity:
+                    time.sleep(server.latency_s + reply.delay_s)
+                if reply.drop_connection or server.killed:
                     self.close_connection = True
                     self.connection.shutdown(2)
                     return

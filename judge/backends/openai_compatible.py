@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 import openai
 
+from ..endpoints import MAX_REST_S, Endpoint, EndpointPool
 from ..images import PreparedImage
 from ..limits import BudgetExhausted, RateLimiter
 from ..parsing import ParseError, parse_answer
@@ -22,23 +24,24 @@ class OpenAICompatibleJudge:
         self.settings = settings
         self.limiter = limiter
         self.model_id = settings.model
-        self._client: openai.OpenAI | None = None
-        self._client_lock = threading.Lock()
+        self.endpoints = EndpointPool(settings, self._make_client)
         self._structured_outputs = True  # turned off for good once a server rejects response_format
         self._requests = threading.local()  # HTTP requests of the current item, retries included
 
-    def _get_client(self) -> openai.OpenAI:
-        with self._client_lock:  # built on first use: nothing touches the network at import
-            if self._client is None:
-                http_client = openai.DefaultHttpxClient(event_hooks={"request": [self._before_request]})
-                self._client = openai.OpenAI(
-                    api_key=self.settings.api_key or "no-key",  # local servers often need none
-                    base_url=self.settings.base_url,
-                    timeout=self.settings.timeout_s,
-                    max_retries=self.settings.max_retries,  # backoff with jitter, honours Retry-After
-                    http_client=http_client,
-                )
-            return self._client
+    def _make_client(self, endpoint: JudgeSettings) -> openai.OpenAI:
+        """A client of one endpoint (building one touches no network). With one endpoint the SDK
+        retries (backoff with jitter, honouring Retry-After); with several, `_create` does, each
+        time at the least loaded endpoint that is not resting."""
+        return openai.OpenAI(
+            api_key=endpoint.api_key or "no-key",  # local servers often need none
+            base_url=endpoint.base_url,
+            timeout=endpoint.timeout_s,
+            max_retries=0 if len(self.settings.base_urls) > 1 else endpoint.max_retries,
+            http_client=openai.DefaultHttpxClient(event_hooks={"request": [self._before_request]}),
+        )
+
+    def endpoint_failures(self) -> dict[str, int]:
+        return self.endpoints.failures()
 
     def _before_request(self, request) -> None:
         """Runs for every HTTP request, the SDK's retries included, in the judging thread."""
@@ -67,7 +70,7 @@ class OpenAICompatibleJudge:
         for _ in range(1 + self.settings.parse_retries):
             try:
                 self.limiter.check_budget()
-                completion = self._create(messages, rubric)
+                completion, endpoint = self._create(messages, rubric)
             except BudgetExhausted as error:
                 return self._verdict(Status.ERROR, record, tokens, error=str(error))
             except openai.BadRequestError as error:
@@ -84,6 +87,8 @@ class OpenAICompatibleJudge:
                 tokens["completion_tokens"] += completion.usage.completion_tokens or 0
                 self.limiter.record_tokens(completion.usage.total_tokens or 0)
             returned_model = completion.model
+            if self.endpoints.several:  # one endpoint is named in the run's metadata already
+                record["endpoint"] = endpoint.public_url
             if not completion.choices:
                 last_problem = "answer without choices"
                 continue
@@ -112,8 +117,26 @@ class OpenAICompatibleJudge:
             Status.PARSE_ERROR, record, tokens, raw=last_raw, error=last_problem, judge_model=returned_model
         )
 
-    def _create(self, messages: list[dict], rubric: Rubric):
-        client = self._get_client()
+    def _create(self, messages: list[dict], rubric: Rubric) -> tuple[object, Endpoint]:
+        """A completion and the endpoint that gave it. With several endpoints, one that cannot be
+        reached, times out, is overloaded (429) or fails (5xx) is set aside and the request goes
+        to another, up to VLSBENCH_JUDGE_MAX_RETRIES times."""
+        retries = self.settings.max_retries if self.endpoints.several else 0
+        for attempt in itertools.count():
+            endpoint, wait = self.endpoints.take()
+            failed, rest_s = False, None
+            try:
+                if wait > 0:
+                    self.limiter.pause(wait)
+                return self._create_at(endpoint.client, messages, rubric), endpoint
+            except ENDPOINT_FAILURES as error:
+                failed, rest_s = True, _retry_after_s(error)
+                if attempt == retries:
+                    raise
+            finally:
+                self.endpoints.give_back(endpoint, failed, rest_s)
+
+    def _create_at(self, client: openai.OpenAI, messages: list[dict], rubric: Rubric):
         arguments = {
             "model": self.settings.model,
             "messages": messages,
@@ -139,6 +162,20 @@ class OpenAICompatibleJudge:
 
     def _verdict(self, status: Status, record: dict, tokens: dict, **fields) -> Verdict:
         return Verdict(status=status, requests=self._requests.count, **record, **tokens, **fields)
+
+
+# What one endpoint does wrong rather than the request: another endpoint may well answer it.
+ENDPOINT_FAILURES = (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError)
+
+
+def _retry_after_s(error: openai.APIError) -> float | None:
+    """The server's Retry-After in seconds (capped), or None."""
+    response = getattr(error, "response", None)
+    try:
+        seconds = float(response.headers.get("retry-after")) if response is not None else None
+    except (TypeError, ValueError):  # absent, or an HTTP date
+        return None
+    return None if seconds is None else min(max(seconds, 0.0), MAX_REST_S)
 
 
 def _is_content_filter(error: openai.BadRequestError) -> bool:
