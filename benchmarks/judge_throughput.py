@@ -27,11 +27,11 @@ from vlsbench_task.judge.local_server import LocalJudgeServer, synthetic_items
 from vlsbench_task.vlsbench.benchmark import RUBRIC
 
 
-def serve(latency_s: float, commands: Connection) -> None:
+def serve(latency_s: float, commands: Connection, capacity: int | None = None) -> None:
     """The local server in a process of its own, so its request handling does not compete with
     the judge for this process's GIL (a remote API would not either). Answers each command with
     the sizes of the request bodies received so far."""
-    with LocalJudgeServer(rubrics=[RUBRIC], latency_s=latency_s) as server:
+    with LocalJudgeServer(rubrics=[RUBRIC], latency_s=latency_s, capacity=capacity) as server:
         commands.send(server.base_url)
         while commands.recv() != "stop":
             commands.send(list(server.body_bytes))

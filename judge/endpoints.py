@@ -61,10 +61,12 @@ class EndpointPool:
                 endpoint.failures_in_a_row = 0
                 return
             endpoint.failures += 1
-            endpoint.failures_in_a_row += 1
-            if self.several:
+            now = time.monotonic()
+            # Requests sent before the endpoint was set aside fail together: one step of backoff.
+            if self.several and endpoint.rests_until <= now:
+                endpoint.failures_in_a_row += 1
                 backoff = min(MAX_REST_S, FIRST_REST_S * 2 ** (endpoint.failures_in_a_row - 1))
-                endpoint.rests_until = time.monotonic() + (rest_s if rest_s is not None else backoff)
+                endpoint.rests_until = now + (rest_s if rest_s is not None else backoff)
 
     def failures(self) -> dict[str, int]:
         with self._lock:
