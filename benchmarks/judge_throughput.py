@@ -22,19 +22,22 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from vlsbench_task.judge import JudgeEngine, JudgeSettings
-from vlsbench_task.judge.local_server import LocalJudgeServer, synthetic_items
+from vlsbench_task.judge.local_server import LocalJudgeServer, RateBudget, synthetic_items
 
 from vlsbench_task.vlsbench.benchmark import RUBRIC
 
 
-def serve(latency_s: float, commands: Connection, capacity: int | None = None) -> None:
+def serve(
+    latency_s: float, commands: Connection, capacity: int | None = None, budget: RateBudget | None = None
+) -> None:
     """The local server in a process of its own, so its request handling does not compete with
-    the judge for this process's GIL (a remote API would not either). Answers each command with
-    the sizes of the request bodies received so far."""
-    with LocalJudgeServer(rubrics=[RUBRIC], latency_s=latency_s, capacity=capacity) as server:
+    the judge for this process's GIL (a remote API would not either). Answers "throttled" with the
+    number of requests answered 429 so far, any other command with the sizes of the request bodies
+    received so far."""
+    with LocalJudgeServer(rubrics=[RUBRIC], latency_s=latency_s, capacity=capacity, budget=budget) as server:
         commands.send(server.base_url)
-        while commands.recv() != "stop":
-            commands.send(list(server.body_bytes))
+        while (command := commands.recv()) != "stop":
+            commands.send(len(server.throttled) if command == "throttled" else list(server.body_bytes))
 
 
 def run(server: Connection, items, settings: JudgeSettings, label: str) -> dict:

@@ -13,10 +13,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .limits import MAX_RETRY_AFTER_S
 from .settings import JudgeSettings, public_url
 
 FIRST_REST_S = 1.0  # an endpoint that failed once is left alone this long; doubled per failure in a row
-MAX_REST_S = 30.0
+MAX_REST_S = MAX_RETRY_AFTER_S
 
 
 @dataclass

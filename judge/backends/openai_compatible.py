@@ -7,13 +7,14 @@ import threading
 
 import openai
 
-from ..endpoints import MAX_REST_S, Endpoint, EndpointPool
+from ..endpoints import Endpoint, EndpointPool
 from ..images import PreparedImage
-from ..limits import BudgetExhausted, RateLimiter
+from ..limits import BudgetExhausted, RateLimiter, retry_after_s
 from ..parsing import ParseError, parse_answer
 from ..rubric import Rubric
 from ..schema import JudgeItem, Status, Verdict
 from ..settings import JudgeSettings
+from ..tokens import chat_tokens
 
 
 class OpenAICompatibleJudge:
@@ -37,7 +38,9 @@ class OpenAICompatibleJudge:
             base_url=endpoint.base_url,
             timeout=endpoint.timeout_s,
             max_retries=0 if len(self.settings.base_urls) > 1 else endpoint.max_retries,
-            http_client=openai.DefaultHttpxClient(event_hooks={"request": [self._before_request]}),
+            http_client=openai.DefaultHttpxClient(
+                event_hooks={"request": [self._before_request], "response": [self._after_response]}
+            ),
         )
 
     def endpoint_failures(self) -> dict[str, int]:
@@ -45,8 +48,14 @@ class OpenAICompatibleJudge:
 
     def _before_request(self, request) -> None:
         """Runs for every HTTP request, the SDK's retries included, in the judging thread."""
-        self.limiter.acquire()
+        self.limiter.acquire(getattr(self._requests, "tokens", 0))
         self._requests.count = getattr(self._requests, "count", 0) + 1
+
+    def _after_response(self, response) -> None:
+        """A 429 of the one endpoint slows every thread down (judge/limits.py); of one of several,
+        only that endpoint is set aside (judge/endpoints.py)."""
+        if response.status_code == 429 and not self.endpoints.several:
+            self.limiter.throttled(retry_after_s(response.headers))
 
     @staticmethod
     def messages(item: JudgeItem, image: PreparedImage | None) -> list[dict]:
@@ -66,6 +75,9 @@ class OpenAICompatibleJudge:
         }
         tokens = {"prompt_tokens": 0, "completion_tokens": 0}
         messages = self.messages(item, image)
+        # What the API's rate limiter will count for each request of this item, reserved beforehand.
+        sizes = [image.info.sent_size] if image else []
+        self._requests.tokens = chat_tokens(messages, rubric.max_tokens, sizes)
         last_problem, last_raw, returned_model = "no answer", None, None
         for _ in range(1 + self.settings.parse_retries):
             try:
@@ -85,7 +97,7 @@ class OpenAICompatibleJudge:
             if completion.usage is not None:
                 tokens["prompt_tokens"] += completion.usage.prompt_tokens or 0
                 tokens["completion_tokens"] += completion.usage.completion_tokens or 0
-                self.limiter.record_tokens(completion.usage.total_tokens or 0)
+                self.limiter.record_tokens(completion.usage.total_tokens or 0, reserved=self._requests.tokens)
             returned_model = completion.model
             if self.endpoints.several:  # one endpoint is named in the run's metadata already
                 record["endpoint"] = endpoint.public_url
@@ -130,7 +142,8 @@ class OpenAICompatibleJudge:
                     self.limiter.pause(wait)
                 return self._create_at(endpoint.client, messages, rubric), endpoint
             except ENDPOINT_FAILURES as error:
-                failed, rest_s = True, _retry_after_s(error)
+                response = getattr(error, "response", None)
+                failed, rest_s = True, retry_after_s(response.headers) if response is not None else None
                 if attempt == retries:
                     raise
             finally:
@@ -166,16 +179,6 @@ class OpenAICompatibleJudge:
 
 # What one endpoint does wrong rather than the request: another endpoint may well answer it.
 ENDPOINT_FAILURES = (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError)
-
-
-def _retry_after_s(error: openai.APIError) -> float | None:
-    """The server's Retry-After in seconds (capped), or None."""
-    response = getattr(error, "response", None)
-    try:
-        seconds = float(response.headers.get("retry-after")) if response is not None else None
-    except (TypeError, ValueError):  # absent, or an HTTP date
-        return None
-    return None if seconds is None else min(max(seconds, 0.0), MAX_REST_S)
 
 
 def _is_content_filter(error: openai.BadRequestError) -> bool:
