@@ -6,6 +6,7 @@ import itertools
 import threading
 
 import openai
+from openai.types.chat import ChatCompletion
 
 from ..endpoints import Endpoint, EndpointPool
 from ..images import PreparedImage
@@ -158,12 +159,12 @@ class OpenAICompatibleJudge:
         }
         if self._structured_outputs:
             try:
-                return client.chat.completions.create(**arguments, response_format=rubric.response_format())
+                return _post(client, {**arguments, "response_format": rubric.response_format()})
             except openai.BadRequestError as error:
                 if not _rejects_response_format(error):
                     raise
                 self._structured_outputs = False  # parse JSON from text from now on
-        return client.chat.completions.create(**arguments)
+        return _post(client, arguments)
 
     def _redact(self, text: str | None) -> str | None:
         return None if text is None else self.settings.redact(text)
@@ -175,6 +176,14 @@ class OpenAICompatibleJudge:
 
     def _verdict(self, status: Status, record: dict, tokens: dict, **fields) -> Verdict:
         return Verdict(status=status, requests=self._requests.count, **record, **tokens, **fields)
+
+
+def _post(client: openai.OpenAI, body: dict) -> ChatCompletion:
+    """A chat completion through the client's own request path (retries, error types, hooks). Not
+    `chat.completions.create`: that first walks the whole body through the SDK's type transform,
+    JSON schema and image data URL included, which took 40 % of the engine's CPU per request and
+    capped it near 300 requests/s. Our body is plain JSON already, with nothing to transform."""
+    return client.post("/chat/completions", body=body, cast_to=ChatCompletion)
 
 
 # What one endpoint does wrong rather than the request: another endpoint may well answer it.
