@@ -67,7 +67,8 @@ class JudgeEngine:
     def __init__(self, settings: JudgeSettings):
         settings.check()
         self.settings = settings
-        self.limiter = RateLimiter(settings.rpm, settings.tpm, settings.max_tokens_total)
+        share = (settings.base_url, settings.api_key)  # one API budget for every engine of this judge
+        self.limiter = RateLimiter(settings.rpm, settings.tpm, settings.max_tokens_total, share=share)
         self.backend = make_backend(settings, self.limiter)
         uses_cache = self.backend.remote and settings.cache_path is not None
         self.cache = VerdictCache(settings.cache_path) if uses_cache else None

@@ -65,6 +65,28 @@ class Bucket:
         self.level -= amount
 
 
+_budgets: dict[tuple, tuple[threading.Condition, Bucket | None, Bucket | None]] = {}
+_budgets_lock = threading.Lock()
+
+
+def _per_minute_budget(rpm: int | None, tpm: int | None, share: tuple | None):
+    """The lock and buckets of the per-minute limits. Limiters with the same `share` (the judge's
+    URL and key) and limits share them within a process, as the API's budget is shared: the tasks
+    of a suite judge one after another, and a full bucket for each would burst past the API's."""
+
+    def fresh():
+        requests = Bucket.for_limit(rpm, at_least=2) if rpm else None
+        return threading.Condition(), requests, Bucket.for_limit(tpm, at_least=1) if tpm else None
+
+    if share is None or not (rpm or tpm):
+        return fresh()
+    with _budgets_lock:
+        key = (*share, rpm, tpm)
+        if key not in _budgets:
+            _budgets[key] = fresh()
+        return _budgets[key]
+
+
 class RateLimiter:
     """Token buckets over requests and tokens, as an API's rate limiter keeps them: each refills at
     its per-minute limit, so requests go out evenly rather than a minute's worth at once (APIs
@@ -77,11 +99,15 @@ class RateLimiter:
     back until the Retry-After and then paces them (see `throttled`).
     """
 
-    def __init__(self, rpm: int | None = None, tpm: int | None = None, max_tokens_total: int | None = None):
+    def __init__(
+        self,
+        rpm: int | None = None,
+        tpm: int | None = None,
+        max_tokens_total: int | None = None,
+        share: tuple | None = None,
+    ):
         self.rpm, self.tpm, self.max_tokens_total = rpm, tpm, max_tokens_total
-        self._condition = threading.Condition()
-        self._requests = Bucket.for_limit(rpm, at_least=2) if rpm else None
-        self._tokens = Bucket.for_limit(tpm, at_least=1) if tpm else None
+        self._condition, self._requests, self._tokens = _per_minute_budget(rpm, tpm, share)
         self._pace: Bucket | None = None  # set by the first 429
         self._not_before = 0.0
         self._recent: collections.deque[float] = collections.deque()  # request times, last RATE_SAMPLE_S

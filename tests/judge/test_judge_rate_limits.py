@@ -52,6 +52,19 @@ def test_configured_tpm_keeps_every_request_inside_the_servers_budget(make_items
     assert budget.tokens_charged == sum(tokens) and min(tokens) > RUBRIC.max_tokens + 2 * 170
 
 
+def test_engines_of_one_judge_share_its_budget(make_items, settings_for):
+    # The tasks of a suite judge one after another, each with its own engine: a fresh full bucket
+    # for each would burst past what the server has left.
+    items = make_items(135)
+    budget = RateBudget(rpm=900)  # 15 requests a second, 30 at once at most: the judge's 15 and slack
+    with LocalJudgeServer(rubrics=[RUBRIC], latency_s=0.02, budget=budget) as server:
+        settings = settings_for(server, rpm=900, concurrency=16, cache_path=None)
+        for part in (items[:45], items[45:90], items[90:]):
+            verdicts, _ = JudgeEngine(settings).judge_all(part)
+            assert all(v.ok for v in verdicts)
+    assert server.throttled == []
+
+
 def test_configured_rpm_paces_instead_of_bursting():
     limiter = RateLimiter(rpm=600)  # one second's budget (10) at once, then one per 0.1 s
     started = time.monotonic()
