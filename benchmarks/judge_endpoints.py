@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from judge_throughput import serve
-from vlsbench_task.judge import JudgeEngine, JudgeSettings
+from vlsbench_task.judge import JudgeEngine, JudgeSettings, RunStats
 from vlsbench_task.judge.local_server import synthetic_items
 
 from vlsbench_task.vlsbench.benchmark import RUBRIC
@@ -40,7 +40,8 @@ def start_servers(count: int, latency_s: float, capacity: int) -> list[tuple[mul
     return servers
 
 
-def judge(items, settings: JudgeSettings, label: str) -> tuple[float, list, object]:
+def judge(items, settings: JudgeSettings, label: str) -> tuple[float, list, RunStats, int]:
+    """Wall time, verdicts, run totals, and how many verdicts are not ok or not the expected label."""
     started = time.monotonic()
     verdicts, stats = JudgeEngine(settings).judge_all(items, desc=label)
     wall = time.monotonic() - started
