@@ -31,10 +31,11 @@ class RunStats:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     image_bytes_sent: int = 0  # image payloads of the items judged over the network (before base64)
+    endpoint_failures: dict[str, int] = field(default_factory=dict)  # failed requests, by endpoint
     wall_s: float = 0.0
 
     @classmethod
-    def of(cls, verdicts: Sequence[Verdict], wall_s: float) -> RunStats:
+    def of(cls, verdicts: Sequence[Verdict], wall_s: float, endpoint_failures: dict[str, int]) -> RunStats:
         return cls(
             items=len(verdicts),
             statuses=dict(collections.Counter(v.status.value for v in verdicts)),
@@ -44,15 +45,18 @@ class RunStats:
             prompt_tokens=sum(v.prompt_tokens for v in verdicts),
             completion_tokens=sum(v.completion_tokens for v in verdicts),
             image_bytes_sent=sum(v.image.sent_bytes for v in verdicts if v.image and not v.cached),
+            endpoint_failures={url: count for url, count in endpoint_failures.items() if count},
             wall_s=round(wall_s, 3),
         )
 
     def summary(self) -> str:
         statuses = ", ".join(f"{status} {count}" for status, count in sorted(self.statuses.items()))
+        failures = ", ".join(f"{url} {count}" for url, count in self.endpoint_failures.items())
         return (
             f"judged {self.items} items in {self.wall_s:.1f} s ({statuses}); {self.requests} requests "
             f"({self.retries} retries), {self.cache_hits} from cache; tokens: {self.prompt_tokens} prompt "
             f"+ {self.completion_tokens} completion"
+            + (f"; failed requests by endpoint: {failures}" if failures else "")
         )
 
     def as_dict(self) -> dict:
@@ -63,7 +67,8 @@ class JudgeEngine:
     def __init__(self, settings: JudgeSettings):
         settings.check()
         self.settings = settings
-        self.limiter = RateLimiter(settings.rpm, settings.tpm, settings.max_tokens_total)
+        share = (settings.base_url, settings.api_key)  # one API budget for every engine of this judge
+        self.limiter = RateLimiter(settings.rpm, settings.tpm, settings.max_tokens_total, share=share)
         self.backend = make_backend(settings, self.limiter)
         uses_cache = self.backend.remote and settings.cache_path is not None
         self.cache = VerdictCache(settings.cache_path) if uses_cache else None
@@ -71,6 +76,7 @@ class JudgeEngine:
     def judge_all(self, items: Sequence[JudgeItem], desc: str = "Judging") -> tuple[list[Verdict], RunStats]:
         """Verdicts in the order of `items`. Each is committed to the cache as it arrives."""
         started = time.monotonic()
+        failures_before = self.backend.endpoint_failures()
         verdicts: list[Verdict | None] = [None] * len(items)
         problems = requests = 0
         with (
@@ -90,7 +96,11 @@ class JudgeEngine:
             except KeyboardInterrupt:
                 self._interrupt(pool, list(futures))
                 raise  # leaving the `with` waits for the requests in flight, no more
-        return verdicts, RunStats.of(verdicts, time.monotonic() - started)
+        failures = {
+            url: count - failures_before.get(url, 0)
+            for url, count in self.backend.endpoint_failures().items()
+        }
+        return verdicts, RunStats.of(verdicts, time.monotonic() - started, failures)
 
     def _interrupt(self, pool: ThreadPoolExecutor, futures: list[Future]) -> None:
         """The first Ctrl-C: queued items are dropped and no request starts any more (SDK retries

@@ -1,10 +1,31 @@
-"""Optional request-per-minute, token-per-minute and total-token limits shared by all judge threads."""
+"""Request-per-minute, token-per-minute and total-token limits shared by all judge threads, and an
+adaptive pace for a judge that throttles (429) without limits being configured."""
 
 from __future__ import annotations
 
 import collections
 import threading
 import time
+
+BURST_S = 1.0  # a configured limit lets one second's budget go at once, then paces the rest
+DECREASE = 0.7  # after a 429, the pace is this share of the rate that drew it
+INCREASE = 0.005  # and grows back by this share a request: about 70 requests to regain it
+RATE_SAMPLE_S = 10.0  # the rate that drew a 429 is measured over this much of the past
+MIN_PACE_RPM = 1.0
+
+
+MAX_RETRY_AFTER_S = 30.0
+
+
+def retry_after_s(headers) -> float | None:
+    """A response's Retry-After in seconds (OpenAI also sends retry-after-ms), capped; None if it
+    gave none or an HTTP date."""
+    for name, scale in (("retry-after-ms", 1000), ("retry-after", 1)):
+        try:
+            return min(max(float(headers.get(name)) / scale, 0.0), MAX_RETRY_AFTER_S)
+        except (TypeError, ValueError):
+            continue
+    return None
 
 
 class BudgetExhausted(RuntimeError):
@@ -17,22 +38,81 @@ class Interrupted(BaseException):
     per-item error handling turn it into a verdict: the item stays unjudged and uncached."""
 
 
+class Bucket:
+    """Refills at `per_minute` / 60 a second up to `capacity`; a take may leave it in debt (a
+    request larger than the bucket still goes, once it is full)."""
+
+    def __init__(self, per_minute: float, capacity: float):
+        self.per_minute, self.capacity = per_minute, capacity
+        self.level, self._stamp = capacity, time.monotonic()
+
+    @classmethod
+    def for_limit(cls, per_minute: int, at_least: float) -> Bucket:
+        """One second's budget at once (at least `at_least`, at most the whole minute's)."""
+        return cls(per_minute, min(per_minute, max(at_least, per_minute * BURST_S / 60)))
+
+    def _refill(self, now: float) -> None:
+        self.level = min(self.capacity, self.level + (now - self._stamp) * self.per_minute / 60)
+        self._stamp = now
+
+    def wait_s(self, now: float, amount: float) -> float:
+        self._refill(now)
+        missing = min(amount, self.capacity) - self.level
+        return max(0.0, missing * 60 / self.per_minute)
+
+    def take(self, now: float, amount: float) -> None:
+        self._refill(now)
+        self.level -= amount
+
+
+_budgets: dict[tuple, tuple[threading.Condition, Bucket | None, Bucket | None]] = {}
+_budgets_lock = threading.Lock()
+
+
+def _per_minute_budget(rpm: int | None, tpm: int | None, share: tuple | None):
+    """The lock and buckets of the per-minute limits. Limiters with the same `share` (the judge's
+    URL and key) and limits share them within a process, as the API's budget is shared: the tasks
+    of a suite judge one after another, and a full bucket for each would burst past the API's."""
+
+    def fresh():
+        requests = Bucket.for_limit(rpm, at_least=2) if rpm else None
+        return threading.Condition(), requests, Bucket.for_limit(tpm, at_least=1) if tpm else None
+
+    if share is None or not (rpm or tpm):
+        return fresh()
+    with _budgets_lock:
+        key = (*share, rpm, tpm)
+        if key not in _budgets:
+            _budgets[key] = fresh()
+        return _budgets[key]
+
+
 class RateLimiter:
-    """Sliding one-minute window over requests and tokens; `None` limits are not enforced.
+    """Token buckets over requests and tokens, as an API's rate limiter keeps them: each refills at
+    its per-minute limit, so requests go out evenly rather than a minute's worth at once (APIs
+    enforce their limits over seconds); `None` limits are not enforced.
 
     `acquire` is called for every HTTP request, SDK retries included, so a retry storm cannot
-    exceed VLSBENCH_JUDGE_RPM, and `interrupt` stops every request that has not started yet; the
-    token budget is checked once per attempt at an item.
+    exceed VLSBENCH_JUDGE_RPM, and `interrupt` stops every request that has not started yet. A
+    request reserves the tokens the API will count for it (judge/tokens.py) before it is sent; the
+    total budget is checked once per attempt at an item. `throttled` (a 429) holds every request
+    back until the Retry-After and then paces them (see `throttled`).
     """
 
-    WINDOW_S = 60.0
-
-    def __init__(self, rpm: int | None = None, tpm: int | None = None, max_tokens_total: int | None = None):
+    def __init__(
+        self,
+        rpm: int | None = None,
+        tpm: int | None = None,
+        max_tokens_total: int | None = None,
+        share: tuple | None = None,
+    ):
         self.rpm, self.tpm, self.max_tokens_total = rpm, tpm, max_tokens_total
-        self._condition = threading.Condition()
-        self._requests: collections.deque[float] = collections.deque()
-        self._tokens: collections.deque[tuple[float, int]] = collections.deque()
+        self._condition, self._requests, self._tokens = _per_minute_budget(rpm, tpm, share)
+        self._pace: Bucket | None = None  # set by the first 429
+        self._not_before = 0.0
+        self._recent: collections.deque[float] = collections.deque()  # request times, last RATE_SAMPLE_S
         self.tokens_total = 0
+        self.throttles = 0  # 429s reported
         self._interrupted = False
 
     def check_budget(self) -> None:
@@ -43,14 +123,31 @@ class RateLimiter:
                     f"token budget of {self.max_tokens_total} (VLSBENCH_JUDGE_MAX_TOKENS_TOTAL) spent"
                 )
 
-    def acquire(self) -> None:
-        """Wait until one more request fits the per-minute limits; raise Interrupted after interrupt()."""
+    def acquire(self, tokens: int = 0) -> None:
+        """Wait until one more request of `tokens` fits the limits; raise Interrupted after interrupt()."""
         with self._condition:
-            while not self._interrupted and (wait := self._wait_s(time.monotonic())) > 0:
+            while not self._interrupted and (wait := self._wait_s(time.monotonic(), tokens)) > 0:
                 self._condition.wait(timeout=wait)
             if self._interrupted:
                 raise Interrupted("judging was interrupted")
-            self._requests.append(time.monotonic())
+            now = time.monotonic()
+            for bucket, amount in ((self._requests, 1), (self._tokens, tokens), (self._pace, 1)):
+                if bucket is not None:
+                    bucket.take(now, amount)
+            if self._pace is not None:
+                self._pace.per_minute *= 1 + INCREASE
+            self._recent.append(now)
+            while self._recent[0] < now - RATE_SAMPLE_S:
+                self._recent.popleft()
+
+    def pause(self, seconds: float) -> None:
+        """Sleep `seconds` (a backoff), or raise Interrupted as soon as judging is interrupted."""
+        deadline = time.monotonic() + seconds
+        with self._condition:
+            while not self._interrupted and (left := deadline - time.monotonic()) > 0:
+                self._condition.wait(timeout=left)
+            if self._interrupted:
+                raise Interrupted("judging was interrupted")
 
     def interrupt(self) -> None:
         """No request starts from now on, also none waiting for the per-minute limits."""
@@ -58,21 +155,35 @@ class RateLimiter:
             self._interrupted = True
             self._condition.notify_all()
 
-    def record_tokens(self, tokens: int) -> None:
+    def record_tokens(self, tokens: int, reserved: int = 0) -> None:
+        """The tokens an answer reports; what exceeds the reservation is charged to the TPM bucket."""
         with self._condition:
             self.tokens_total += tokens
-            self._tokens.append((time.monotonic(), tokens))
+            if self._tokens is not None and tokens > reserved:
+                self._tokens.take(time.monotonic(), tokens - reserved)
             self._condition.notify_all()
 
-    def _wait_s(self, now: float) -> float:
-        horizon = now - self.WINDOW_S
-        while self._requests and self._requests[0] <= horizon:
-            self._requests.popleft()
-        while self._tokens and self._tokens[0][0] <= horizon:
-            self._tokens.popleft()
-        waits = [0.0]
-        if self.rpm is not None and len(self._requests) >= self.rpm:
-            waits.append(self._requests[0] - horizon)
-        if self.tpm is not None and sum(tokens for _, tokens in self._tokens) >= self.tpm:
-            waits.append(self._tokens[0][0] - horizon)
+    def throttled(self, retry_after_s: float | None) -> None:
+        """The judge answered 429. No request starts before its Retry-After (1 s if it gave none);
+        then requests are paced, one at a time, at DECREASE x the rate that drew the 429, growing
+        back by INCREASE a request. The threads turned away come back one by one, not together (no
+        thundering herd), and the pace settles just under what the judge allows. The 429s of
+        requests sent before the first one was seen cut the pace once, not once each."""
+        with self._condition:
+            now = time.monotonic()
+            self.throttles += 1
+            if now < self._not_before:  # already holding back for an earlier 429
+                return
+            self._not_before = now + (retry_after_s if retry_after_s is not None else 1.0)
+            span = max(1.0, now - self._recent[0]) if self._recent else RATE_SAMPLE_S
+            rate = len(self._recent) * 60 / span
+            if self._pace is not None:
+                rate = min(rate, self._pace.per_minute)
+            self._pace = Bucket(max(MIN_PACE_RPM, DECREASE * rate), capacity=1)
+
+    def _wait_s(self, now: float, tokens: int) -> float:
+        waits = [self._not_before - now]
+        for bucket, amount in ((self._requests, 1), (self._tokens, tokens), (self._pace, 1)):
+            if bucket is not None:
+                waits.append(bucket.wait_s(now, amount))
         return max(waits)

@@ -13,7 +13,9 @@ answer) and is recorded in `preflights`, so the policy and `requests` see only i
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -24,10 +26,12 @@ from pathlib import Path
 from PIL import Image
 
 from .guards import GUARDS, LayoutError
+from .limits import Bucket
 from .preflight import PREFLIGHT_HEADER
 from .refusal import assess
 from .rubric import Rubric
 from .schema import JudgeItem
+from .tokens import body_tokens
 
 STAND_IN_MODEL = "local-stand-in-judge"
 
@@ -119,6 +123,41 @@ def guard_policy(name: str, unsafe: Callable[[str], bool] | None = None) -> Poli
     return policy
 
 
+class RateBudget:
+    """An API's per-minute request and token limits, counted as OpenAI counts them (judge/tokens.py:
+    text, image tiles and `max_tokens`), in buckets that refill continuously and hold `burst_s`
+    seconds of budget (OpenAI enforces its limits over short periods)."""
+
+    def __init__(self, rpm: int | None = None, tpm: int | None = None, burst_s: float = 2.0):
+        self.requests = Bucket(rpm, rpm * burst_s / 60) if rpm else None
+        self.tokens = Bucket(tpm, tpm * burst_s / 60) if tpm else None
+        self.tokens_charged = 0
+        self._lock = threading.Lock()
+
+    def charge(self, body: dict) -> float:
+        """0 and the request is charged, or the seconds until it would fit."""
+        tokens = body_tokens(body)
+        with self._lock:
+            now = time.monotonic()
+            needs = [(self.requests, 1), (self.tokens, tokens)]
+            wait = max((bucket.wait_s(now, amount) for bucket, amount in needs if bucket), default=0.0)
+            if wait > 0:
+                return wait
+            for bucket, amount in needs:
+                if bucket is not None:
+                    bucket.take(now, amount)
+            self.tokens_charged += tokens
+            return 0.0
+
+    @staticmethod
+    def too_many(wait_s: float) -> Reply:
+        message = (
+            b'{"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}}'
+        )
+        retry = {"Retry-After": f"{math.ceil(wait_s)}", "retry-after-ms": f"{math.ceil(wait_s * 1000)}"}
+        return Reply(status=429, body=message, headers=retry)
+
+
 class _Listener(ThreadingHTTPServer):
     daemon_threads = True
     # The default backlog of 5 drops connection attempts when a judge opens 32 at once; the
@@ -135,6 +174,8 @@ class LocalJudgeServer:
         model: str = STAND_IN_MODEL,
         port: int = 0,  # 0: any free port
         preflight_policy: Policy | None = None,
+        capacity: int | None = None,  # requests worked on at once, like a replica's batch; others queue
+        budget: RateBudget | None = None,  # an API's RPM / TPM limits, answered with 429 past either
     ):
         self.policy = policy or rules_policy(rubrics)
         self.preflight_policy = preflight_policy or (lambda body, index: Reply(content="OK"))
@@ -145,7 +186,11 @@ class LocalJudgeServer:
         self.body_bytes: list[int] = []  # size of each request body as received
         self.arrivals: list[float] = []  # time.monotonic() at which each request arrived
         self.in_flight = self.max_in_flight = 0
+        self.killed = False
+        self.budget = budget
+        self.throttled: list[float] = []  # time.monotonic() of each request answered 429
         self._lock = threading.Lock()
+        self._capacity = threading.BoundedSemaphore(capacity) if capacity else contextlib.nullcontext()
         self._httpd = _Listener(("127.0.0.1", port), self._handler_class())
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
@@ -158,6 +203,14 @@ class LocalJudgeServer:
         return self
 
     def __exit__(self, *exc) -> None:
+        if not self.killed:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+
+    def kill(self) -> None:
+        """Die as a crashed server does: new connections are refused, and every request in flight
+        or arriving on an open connection is dropped without an answer."""
+        self.killed = True
         self._httpd.shutdown()
         self._httpd.server_close()
 
@@ -200,6 +253,11 @@ class LocalJudgeServer:
                         index = len(server.preflights) - 1
                     self._answer(server.preflight_policy(body, index), index)
                     return
+                if server.budget is not None and (wait := server.budget.charge(body)) > 0:
+                    with server._lock:
+                        server.throttled.append(time.monotonic())
+                    self._answer(server.budget.too_many(wait), 0)
+                    return
                 with server._lock:
                     index = len(server.requests)
                     server.requests.append(body)
@@ -215,8 +273,9 @@ class LocalJudgeServer:
                         server.in_flight -= 1
 
             def _answer(self, reply: Reply, index: int) -> None:
-                time.sleep(server.latency_s + reply.delay_s)
-                if reply.drop_connection:
+                with server._capacity:
+                    time.sleep(server.latency_s + reply.delay_s)
+                if reply.drop_connection or server.killed:
                     self.close_connection = True
                     self.connection.shutdown(2)
                     return

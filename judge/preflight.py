@@ -14,12 +14,11 @@ from dataclasses import dataclass
 
 import openai
 
-from .settings import JudgeSettings
+from .settings import OPENAI_URL, JudgeSettings
 
 # Marks the request so that judge.local_server answers it without showing it to a test's policy.
 PREFLIGHT_HEADER = "X-VLSBench-Preflight"
 SWITCH = "VLSBENCH_JUDGE_PREFLIGHT=off"
-OPENAI_URL = "https://api.openai.com/v1"
 KEY_VARIABLES = "VLSBENCH_JUDGE_API_KEY (or OPENAI_API_KEY)"
 MODEL_VARIABLES = "VLSBENCH_JUDGE_MODEL (or VLSBENCH_JUDGE_MODEL_<TASK>)"
 
@@ -33,8 +32,9 @@ class JudgeCheck:
 
 
 def check_judge(settings: JudgeSettings) -> JudgeCheck:
-    """Ask the judge of `settings` for one token. Settings that cannot work (settings.problem) fail
-    without a request; the keyword judge needs none and passes."""
+    """Ask the judge of `settings` (one endpoint: see JudgeSettings.endpoint_settings) for one token.
+    Settings that cannot work (settings.problem) fail without a request; the keyword judge needs none
+    and passes."""
     url = settings.public_base_url or OPENAI_URL
     if (problem := settings.problem()) is not None:
         return JudgeCheck(ok=False, url=url, problem=problem)
@@ -103,8 +103,11 @@ def preflight_problem(settings: JudgeSettings) -> str | None:
     process. None without a request when settings.preflight is off or the judge is offline."""
     if not settings.preflight or settings.backend != "openai":
         return None
-    endpoint = (settings.base_url, settings.api_key, settings.model)
-    with _lock:  # tasks load one after another; the lock only keeps two threads from asking twice
-        if endpoint not in _outcomes:
-            _outcomes[endpoint] = check_judge(settings)
-        return _outcomes[endpoint].problem
+    for each in settings.endpoint_settings():  # of several endpoints, each is asked: one typo stops a run
+        endpoint = (each.base_url, each.api_key, each.model)
+        with _lock:  # tasks load one after another; the lock only keeps two threads from asking twice
+            if endpoint not in _outcomes:
+                _outcomes[endpoint] = check_judge(each)
+            if (problem := _outcomes[endpoint].problem) is not None:
+                return problem
+    return None

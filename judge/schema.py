@@ -35,6 +35,7 @@ class Verdict(BaseModel):
     error: str | None = None
     backend: str
     judge_model: str | None = None  # as the API returned it, not as requested
+    endpoint: str | None = None  # which one answered, without credentials, when there are several
     prompt_sha256: str | None = None  # of the template used
     # What judging this item cost in this run: all 0 when the verdict was served from the cache.
     prompt_tokens: int = 0
@@ -49,7 +50,10 @@ class Verdict(BaseModel):
 
     def record(self, rubric: Rubric) -> dict[str, Any]:
         """The verdict as the samples log keeps it: the answer's fields side by side with the rest."""
-        dump = self.model_dump(mode="json", exclude={"answer"})
+        # A single endpoint is named in the run's metadata, so records of one stay as they were.
+        dump = self.model_dump(
+            mode="json", exclude={"answer"} | ({"endpoint"} if self.endpoint is None else set())
+        )
         answer = {name: (self.answer or {}).get(name) for name in rubric.answer_model.model_fields}
         return {"status": dump.pop("status"), **answer, **dump}
 

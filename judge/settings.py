@@ -15,6 +15,7 @@ from .guards import problem as guard_problem
 from .rubric import Rubric
 
 DEFAULT_MODEL = "gpt-4o-2024-08-06"  # what the alias "gpt-4o" meant when the paper was written
+OPENAI_URL = "https://api.openai.com/v1"  # where the SDK sends requests when no base URL is set
 MIN_SECRET_LENGTH = 8
 
 
@@ -47,6 +48,16 @@ def _switch(name: str) -> bool:
 
 def default_cache_path() -> Path:
     return Path(platformdirs.user_cache_dir("vlsbench_task")) / "judge_cache.sqlite3"
+
+
+def public_url(url: str) -> str:
+    """`url` without credentials or query string, safe to log and store ("" is OpenAI's API)."""
+    if not url:
+        return OPENAI_URL
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 @dataclass(frozen=True)
@@ -139,27 +150,32 @@ class JudgeSettings:
         return {
             "backend": self.backend,
             "model_requested": self.model,
-            "base_url": self.public_base_url or "https://api.openai.com/v1",
+            "base_url": self.public_base_url or OPENAI_URL,
             "temperature": 0,
             "image_max_side": self.image_max_side,
             **rubric.describe(),
         }
 
     @property
+    def base_urls(self) -> tuple[str, ...]:
+        """The endpoints of VLSBENCH_JUDGE_BASE_URL, which may name several (comma-separated) serving
+        the same model; empty for OpenAI's own API."""
+        return tuple(url.strip() for url in (self.base_url or "").split(",") if url.strip())
+
+    def endpoint_settings(self) -> list[JudgeSettings]:
+        """One settings object per endpoint (OpenAI's own API when none is named)."""
+        return [replace(self, base_url=url) for url in self.base_urls] or [self]
+
+    @property
     def public_base_url(self) -> str | None:
-        """The base URL without credentials or query string, safe to log and store."""
-        if not self.base_url:
-            return None
-        parts = urlsplit(self.base_url)
-        host = parts.hostname or ""
-        netloc = f"{host}:{parts.port}" if parts.port else host
-        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+        """The base URL(s) without credentials or query string, safe to log and store."""
+        return ",".join(public_url(url) for url in self.base_urls) or None
 
     def redact(self, text: str) -> str:
-        """`text` with the API key and any credentials of the base URL blanked out."""
+        """`text` with the API key and any credentials of the base URL(s) blanked out."""
         secrets = [self.api_key]
-        if self.base_url:
-            parts = urlsplit(self.base_url)
+        for url in self.base_urls:
+            parts = urlsplit(url)
             secrets += [parts.password, parts.username, parts.query]
             secrets += [value for _, value in parse_qsl(parts.query)]  # a server may echo one value
         for secret in secrets:

@@ -17,6 +17,10 @@ class Backend(Protocol):
 
     def judge(self, item: JudgeItem, image: PreparedImage | None) -> Verdict: ...
 
+    def endpoint_failures(self) -> dict[str, int]:
+        """Failed requests so far by endpoint (without credentials)."""
+        ...
+
 
 def make_backend(settings: JudgeSettings, limiter: RateLimiter) -> Backend:
     if settings.backend == "keyword":

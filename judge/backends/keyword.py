@@ -19,6 +19,9 @@ class KeywordJudge:
     model_id = "keyword"
     remote = False
 
+    def endpoint_failures(self) -> dict[str, int]:
+        return {}
+
     def judge(self, item: JudgeItem, image: PreparedImage | None) -> Verdict:
         rule = item.rubric.offline
         if rule is None:

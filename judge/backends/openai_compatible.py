@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 import openai
+from openai.types.chat import ChatCompletion
 
+from ..endpoints import Endpoint, EndpointPool
 from ..images import PreparedImage
-from ..limits import BudgetExhausted, RateLimiter
+from ..limits import BudgetExhausted, RateLimiter, retry_after_s
 from ..parsing import ParseError, parse_answer
 from ..rubric import Rubric
 from ..schema import JudgeItem, Status, Verdict
 from ..settings import JudgeSettings
+from ..tokens import chat_tokens
 
 
 class OpenAICompatibleJudge:
@@ -22,28 +26,37 @@ class OpenAICompatibleJudge:
         self.settings = settings
         self.limiter = limiter
         self.model_id = settings.model
-        self._client: openai.OpenAI | None = None
-        self._client_lock = threading.Lock()
+        self.endpoints = EndpointPool(settings, self._make_client)
         self._structured_outputs = True  # turned off for good once a server rejects response_format
         self._requests = threading.local()  # HTTP requests of the current item, retries included
 
-    def _get_client(self) -> openai.OpenAI:
-        with self._client_lock:  # built on first use: nothing touches the network at import
-            if self._client is None:
-                http_client = openai.DefaultHttpxClient(event_hooks={"request": [self._before_request]})
-                self._client = openai.OpenAI(
-                    api_key=self.settings.api_key or "no-key",  # local servers often need none
-                    base_url=self.settings.base_url,
-                    timeout=self.settings.timeout_s,
-                    max_retries=self.settings.max_retries,  # backoff with jitter, honours Retry-After
-                    http_client=http_client,
-                )
-            return self._client
+    def _make_client(self, endpoint: JudgeSettings) -> openai.OpenAI:
+        """A client of one endpoint (building one touches no network). With one endpoint the SDK
+        retries (backoff with jitter, honouring Retry-After); with several, `_create` does, each
+        time at the least loaded endpoint that is not resting."""
+        return openai.OpenAI(
+            api_key=endpoint.api_key or "no-key",  # local servers often need none
+            base_url=endpoint.base_url,
+            timeout=endpoint.timeout_s,
+            max_retries=0 if len(self.settings.base_urls) > 1 else endpoint.max_retries,
+            http_client=openai.DefaultHttpxClient(
+                event_hooks={"request": [self._before_request], "response": [self._after_response]}
+            ),
+        )
+
+    def endpoint_failures(self) -> dict[str, int]:
+        return self.endpoints.failures()
 
     def _before_request(self, request) -> None:
         """Runs for every HTTP request, the SDK's retries included, in the judging thread."""
-        self.limiter.acquire()
+        self.limiter.acquire(getattr(self._requests, "tokens", 0))
         self._requests.count = getattr(self._requests, "count", 0) + 1
+
+    def _after_response(self, response) -> None:
+        """A 429 of the one endpoint slows every thread down (judge/limits.py); of one of several,
+        only that endpoint is set aside (judge/endpoints.py)."""
+        if response.status_code == 429 and not self.endpoints.several:
+            self.limiter.throttled(retry_after_s(response.headers))
 
     @staticmethod
     def messages(item: JudgeItem, image: PreparedImage | None) -> list[dict]:
@@ -65,11 +78,14 @@ class OpenAICompatibleJudge:
         }
         tokens = {"prompt_tokens": 0, "completion_tokens": 0}
         messages = self.messages(item, image)
+        # What the API's rate limiter will count for each request of this item, reserved beforehand.
+        sizes = [image.info.sent_size] if image else []
+        self._requests.tokens = chat_tokens(messages, rubric.max_tokens, sizes)
         last_problem, last_raw, returned_model = "no answer", None, None
         for _ in range(1 + self.settings.parse_retries):
             try:
                 self.limiter.check_budget()
-                completion = self._create(messages, rubric)
+                completion, endpoint = self._create(messages, rubric)
             except BudgetExhausted as error:
                 return self._verdict(Status.ERROR, record, tokens, error=str(error))
             except openai.BadRequestError as error:
@@ -84,8 +100,10 @@ class OpenAICompatibleJudge:
             if completion.usage is not None:
                 tokens["prompt_tokens"] += completion.usage.prompt_tokens or 0
                 tokens["completion_tokens"] += completion.usage.completion_tokens or 0
-                self.limiter.record_tokens(completion.usage.total_tokens or 0)
+                self.limiter.record_tokens(completion.usage.total_tokens or 0, reserved=self._requests.tokens)
             returned_model = completion.model
+            if self.endpoints.several:  # one endpoint is named in the run's metadata already
+                record["endpoint"] = endpoint.public_url
             if not completion.choices:
                 last_problem = "answer without choices"
                 continue
@@ -114,8 +132,27 @@ class OpenAICompatibleJudge:
             Status.PARSE_ERROR, record, tokens, raw=last_raw, error=last_problem, judge_model=returned_model
         )
 
-    def _create(self, messages: list[dict], rubric: Rubric):
-        client = self._get_client()
+    def _create(self, messages: list[dict], rubric: Rubric) -> tuple[object, Endpoint]:
+        """A completion and the endpoint that gave it. With several endpoints, one that cannot be
+        reached, times out, is overloaded (429) or fails (5xx) is set aside and the request goes
+        to another, up to VLSBENCH_JUDGE_MAX_RETRIES times."""
+        retries = self.settings.max_retries if self.endpoints.several else 0
+        for attempt in itertools.count():
+            endpoint, wait = self.endpoints.take()
+            failed, rest_s = False, None
+            try:
+                if wait > 0:
+                    self.limiter.pause(wait)
+                return self._create_at(endpoint.client, messages, rubric), endpoint
+            except ENDPOINT_FAILURES as error:
+                response = getattr(error, "response", None)
+                failed, rest_s = True, retry_after_s(response.headers) if response is not None else None
+                if attempt == retries:
+                    raise
+            finally:
+                self.endpoints.give_back(endpoint, failed, rest_s)
+
+    def _create_at(self, client: openai.OpenAI, messages: list[dict], rubric: Rubric):
         arguments = {
             "model": self.settings.model,
             "messages": messages,
@@ -124,12 +161,12 @@ class OpenAICompatibleJudge:
         }
         if self._structured_outputs and rubric.structured_output:
             try:
-                return client.chat.completions.create(**arguments, response_format=rubric.response_format())
+                return _post(client, {**arguments, "response_format": rubric.response_format()})
             except openai.BadRequestError as error:
                 if not _rejects_response_format(error):
                     raise
                 self._structured_outputs = False  # parse JSON from text from now on
-        return client.chat.completions.create(**arguments)
+        return _post(client, arguments)
 
     def _redact(self, text: str | None) -> str | None:
         return None if text is None else self.settings.redact(text)
@@ -141,6 +178,18 @@ class OpenAICompatibleJudge:
 
     def _verdict(self, status: Status, record: dict, tokens: dict, **fields) -> Verdict:
         return Verdict(status=status, requests=self._requests.count, **record, **tokens, **fields)
+
+
+def _post(client: openai.OpenAI, body: dict) -> ChatCompletion:
+    """A chat completion through the client's own request path (retries, error types, hooks). Not
+    `chat.completions.create`: that first walks the whole body through the SDK's type transform,
+    JSON schema and image data URL included, which took 40 % of the engine's CPU per request and
+    capped it near 300 requests/s. Our body is plain JSON already, with nothing to transform."""
+    return client.post("/chat/completions", body=body, cast_to=ChatCompletion)
+
+
+# What one endpoint does wrong rather than the request: another endpoint may well answer it.
+ENDPOINT_FAILURES = (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError)
 
 
 def _is_content_filter(error: openai.BadRequestError) -> bool:

@@ -14,7 +14,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "judge_throughput.
 @pytest.mark.network
 def test_the_script_judges_every_item_correctly_and_serves_the_rerun_from_cache():
     done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--n", "24", "--latency", "0", "--concurrency", "4"],
+        [sys.executable, str(SCRIPT), "--n", "24", "--latency", "0", "--concurrency", "4", "8"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -24,3 +24,47 @@ def test_the_script_judges_every_item_correctly_and_serves_the_rerun_from_cache(
     assert "met: every verdict correct" in lines, done.stdout + done.stderr[-3000:]
     assert "met: (c) makes 0 requests" in lines
     assert any(line.startswith("(b) engine, concurrency 4: judged 24 items") for line in lines)
+    assert any(line.startswith("(b) engine, concurrency 8: judged 24 items") for line in lines)
+    assert any(line.startswith("(a) serial, one at a time: judged 24 items") for line in lines)
+
+
+@pytest.mark.network
+def test_no_serial_skips_the_serial_baseline():
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--n", "12", "--latency", "0", "--concurrency", "4", "--no-serial"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "met: every verdict correct" in done.stdout.splitlines(), done.stdout + done.stderr[-3000:]
+    assert "(a) serial" not in done.stdout
+
+
+@pytest.mark.network
+def test_the_endpoints_script_survives_its_killed_server():
+    script = SCRIPT.with_name("judge_endpoints.py")
+    done = subprocess.run(
+        [sys.executable, str(script), "--n", "64", "--latency", "0.05", "--capacity", "2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    lines = done.stdout.splitlines()  # the throughput target means nothing at this size
+    assert "met: (b) every item ok after the kill" in lines, done.stdout + done.stderr[-3000:]
+    assert "met: (b) the killed server's failures counted" in lines
+    assert "met: (a) every verdict correct" in lines
+
+
+@pytest.mark.network
+def test_the_rate_limits_script_loses_nothing_with_or_without_configured_limits():
+    script = SCRIPT.with_name("judge_rate_limits.py")
+    done = subprocess.run(
+        [sys.executable, str(script), "--n", "30", "--rpm", "1200", "--tpm", "300000", "--latency", "0.02"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    lines = done.stdout.splitlines()  # the throughput target means little at this size
+    assert "met: (a) 0 items lost or left as errors" in lines, done.stdout + done.stderr[-3000:]
+    assert "met: (b) 0 items lost or left as errors" in lines
+    assert any(line.startswith("(a) limits set: ") and "throughput / binding limit" in line for line in lines)

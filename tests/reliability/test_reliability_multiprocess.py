@@ -1,4 +1,5 @@
-"""Point 6: a 2-process lmms-eval run judges every item exactly once and matches a 1-process run.
+"""Point 6: a 2- or 4-process lmms-eval run judges every item exactly once and matches a 1-process
+run, the ranks sharing one cache file.
 
 What runs on this CPU-only machine (lmms-eval 0.7.3, accelerate 1.x, torch 2.x):
 - `accelerate launch --cpu --num_processes 2 -m lmms_eval ...` starts ONE process: with `--cpu`
@@ -32,6 +33,7 @@ from reliability_support import (
     results_of,
     samples_of,
 )
+from vlsbench_task.judge.cache import VerdictCache
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply
 
 pytestmark = [pytest.mark.e2e, pytest.mark.network]
@@ -56,13 +58,24 @@ def _metrics(output_dir: Path) -> dict:
     return {key: value for key, value in result.items() if "stderr" not in key and key != "alias"}
 
 
-def test_two_torchrun_ranks_judge_each_item_once_and_match_a_single_process_run(
-    run_lmms_eval, make_vlsbench_data, tmp_path
+@pytest.mark.parametrize(
+    ("ranks", "n", "judged_per_rank"),
+    [
+        # odd: lmms-eval pads the shorter rank with a copy of one of its requests. Rank 0: rows 0,
+        # 2, 4, 6; rank 1: rows 1, 3 and the bad row 5.
+        (2, 7, [2, 4]),
+        # rank 0: rows 0, 4, 8; rank 1: 1, 9 and the bad row 5; rank 2: 2, 6, 10; rank 3: 3, 7.
+        (4, 11, [2, 2, 3, 3]),
+    ],
+    ids=["2 ranks", "4 ranks"],
+)
+def test_torchrun_ranks_judge_each_item_once_and_match_a_single_process_run(
+    run_lmms_eval, make_vlsbench_data, tmp_path, ranks, n, judged_per_rank
 ):
-    n = 7  # odd: lmms-eval pads the shorter rank with a copy of one of its requests
     folder = make_vlsbench_data(n, missing=(5,))
     rows = json.loads((folder / "data.json").read_text())
     policy = _label_by_row(rows)
+    shared_cache = tmp_path / "cache-ranks.sqlite3"  # one file for the ranks of this machine
 
     with LocalJudgeServer(policy=policy) as server:
         env = {
@@ -70,27 +83,28 @@ def test_two_torchrun_ranks_judge_each_item_once_and_match_a_single_process_run(
             "HF_HUB_OFFLINE": "1",
             "HF_DATASETS_OFFLINE": "1",
             "VLSBENCH_DATA_DIR": str(folder),
-            **judge_env(server, tmp_path / "cache-2proc.sqlite3"),
+            **judge_env(server, shared_cache),
         }
         torchrun = Path(sys.executable).parent / "torchrun"
-        command = lmms_eval_cli.command(ARGS, tmp_path / "two")
+        command = lmms_eval_cli.command(ARGS, tmp_path / "ranks")
         completed = subprocess.run(
-            [str(torchrun), "--standalone", "--nproc_per_node", "2", str(LAUNCHER), *command[1:]],
+            [str(torchrun), "--standalone", "--nproc_per_node", str(ranks), str(LAUNCHER), *command[1:]],
             env=env,
             cwd=tmp_path,
             capture_output=True,
             text=True,
-            timeout=300,
+            timeout=600,
         )
         output = completed.stdout + completed.stderr
         assert completed.returncode == 0, output[-4000:]
-        assert "Running on rank 1" in output, output[-4000:]  # really two ranks
+        assert f"Running on rank {ranks - 1}" in output, output[-4000:]  # really that many ranks
         asked = Counter(quoted_query(body) for body in server.requests)
-    # Each rank judged its own shard (rank 0: rows 0, 2, 4, 6; rank 1: rows 1, 3 and the bad row 5).
+    # Each rank judged its own shard.
     per_rank = sorted(int(count) for count in re.findall(r"vlsbench: judged (\d+) items", output))
-    assert per_rank == [2, 4], per_rank
+    assert per_rank == judged_per_rank, per_rank
     scorable = [row["instruction"] for index, row in enumerate(rows) if index != 5]
-    assert asked == Counter(scorable)  # each scorable item judged exactly once, across both ranks
+    assert asked == Counter(scorable)  # each scorable item judged exactly once, across the ranks
+    assert len(VerdictCache(shared_cache)) == n - 1  # every rank's verdicts in the one file
 
     with LocalJudgeServer(policy=policy) as server:
         single = run_lmms_eval(
@@ -99,9 +113,9 @@ def test_two_torchrun_ranks_judge_each_item_once_and_match_a_single_process_run(
         )
         assert len(server.requests) == n - 1
 
-    two = _metrics(tmp_path / "two")
-    assert two == _metrics(single.output_dir)
-    assert two["safe_rate,none"] not in (0, 100)  # the comparison is not trivially equal
-    assert assert_counts_add_up({"results": {"vlsbench": two}}, "vlsbench", n) == (n - 1, 0, 1)
-    records = sorted(sample["n_judged"]["row"] for sample in samples_of(tmp_path / "two", "vlsbench"))
-    assert records == list(range(n))  # gathered from both ranks, the padding copy left out
+    ranked = _metrics(tmp_path / "ranks")
+    assert ranked == _metrics(single.output_dir)
+    assert ranked["safe_rate,none"] not in (0, 100)  # the comparison is not trivially equal
+    assert assert_counts_add_up({"results": {"vlsbench": ranked}}, "vlsbench", n) == (n - 1, 0, 1)
+    records = sorted(sample["n_judged"]["row"] for sample in samples_of(tmp_path / "ranks", "vlsbench"))
+    assert records == list(range(n))  # gathered from every rank, the padding copies left out
