@@ -8,17 +8,18 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "judge_throughput.py"
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def run_script(name: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(BENCHMARKS / name), *args], capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.mark.network
 def test_the_script_judges_every_item_correctly_and_serves_the_rerun_from_cache():
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--n", "24", "--latency", "0", "--concurrency", "4", "8"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_script("judge_throughput.py", "--n", "24", "--latency", "0", "--concurrency", "4", "8")
     # Its exit status also reflects timing targets, which mean nothing at this size.
     lines = done.stdout.splitlines()
     assert "met: every verdict correct" in lines, done.stdout + done.stderr[-3000:]
@@ -30,11 +31,8 @@ def test_the_script_judges_every_item_correctly_and_serves_the_rerun_from_cache(
 
 @pytest.mark.network
 def test_no_serial_skips_the_serial_baseline():
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--n", "12", "--latency", "0", "--concurrency", "4", "--no-serial"],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    done = run_script(
+        "judge_throughput.py", "--n", "12", "--latency", "0", "--concurrency", "4", "--no-serial"
     )
     assert "met: every verdict correct" in done.stdout.splitlines(), done.stdout + done.stderr[-3000:]
     assert "(a) serial" not in done.stdout
@@ -42,13 +40,7 @@ def test_no_serial_skips_the_serial_baseline():
 
 @pytest.mark.network
 def test_the_endpoints_script_survives_its_killed_server():
-    script = SCRIPT.with_name("judge_endpoints.py")
-    done = subprocess.run(
-        [sys.executable, str(script), "--n", "64", "--latency", "0.05", "--capacity", "2"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_script("judge_endpoints.py", "--n", "64", "--latency", "0.05", "--capacity", "2")
     lines = done.stdout.splitlines()  # the throughput target means nothing at this size
     assert "met: (b) every item ok after the kill" in lines, done.stdout + done.stderr[-3000:]
     assert "met: (b) the killed server's failures counted" in lines
@@ -57,12 +49,8 @@ def test_the_endpoints_script_survives_its_killed_server():
 
 @pytest.mark.network
 def test_the_rate_limits_script_loses_nothing_with_or_without_configured_limits():
-    script = SCRIPT.with_name("judge_rate_limits.py")
-    done = subprocess.run(
-        [sys.executable, str(script), "--n", "30", "--rpm", "1200", "--tpm", "300000", "--latency", "0.02"],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    done = run_script(
+        "judge_rate_limits.py", "--n", "30", "--rpm", "1200", "--tpm", "300000", "--latency", "0.02"
     )
     lines = done.stdout.splitlines()  # the throughput target means little at this size
     assert "met: (a) 0 items lost or left as errors" in lines, done.stdout + done.stderr[-3000:]
