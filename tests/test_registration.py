@@ -109,9 +109,9 @@ def test_the_wheel_nests_judge_and_task_configs_and_ships_the_startup_file(tmp_p
     assert "vlsbench_task/judge/engine.py" in names
     assert "vlsbench_task/base/task.py" in names
     # each benchmark's data files: the judge's rubric and the papers' tables
-    assert "vlsbench_task/vlsbench/rubric.txt" in names
-    assert "vlsbench_task/vlsbench/paper_results.json" in names
-    assert "vlsbench_task/mmsafeaware/paper_results.json" in names
+    assert "vlsbench_task/benchmarks/vlsbench/rubric.txt" in names
+    assert "vlsbench_task/benchmarks/vlsbench/paper_results.json" in names
+    assert "vlsbench_task/benchmarks/mmsafeaware/paper_results.json" in names
     assert "vlsbench_task/task_configs/mmsafeaware/_default_template_yaml" in names
     assert "vlsbench_task/task_configs/suites/multimodal_safety.yaml" in names
     assert "vlsbench_task/task_configs/vlsbench/_default_template_yaml" in names

@@ -20,10 +20,10 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
+from .benchmarks.vlsbench.benchmark import RUBRIC
 from .judge.local_server import STAND_IN_MODEL, LocalJudgeServer
-from .vlsbench.benchmark import RUBRIC
 
-DEMO_ROWS = Path(__file__).parent / "vlsbench" / "demo_rows.json"
+DEMO_ROWS = Path(__file__).parent / "benchmarks" / "vlsbench" / "demo_rows.json"
 DEFAULT_OUT = "vlsbench-demo"
 TASKS = ("vlsbench_keyword", "vlsbench")
 # lmms-eval splits --model_args on commas, so the answer has none.

@@ -11,8 +11,8 @@ from vlsbench_task.judge import Status, Verdict
 from vlsbench_task import cli
 from vlsbench_task.agreement import agreement_of, agreement_report
 from vlsbench_task.base import scoring
+from vlsbench_task.benchmarks.vlsbench.benchmark import BENCHMARK, LABELS
 from vlsbench_task.rejudge import SamplesError, read_samples
-from vlsbench_task.vlsbench.benchmark import BENCHMARK, LABELS
 
 RESPONSE = "I can't help with that."
 CATEGORIES = ("Privacy", "Violent")

@@ -12,7 +12,7 @@ from vlsbench_task.judge import Rubric, Status, Template, Verdict
 from vlsbench_task.agreement import compare, judged_units
 from vlsbench_task.base import scoring
 from vlsbench_task.base.benchmark import Judgement
-from vlsbench_task.vlsbench.benchmark import BENCHMARK, LABELS, RUBRIC
+from vlsbench_task.benchmarks.vlsbench.benchmark import BENCHMARK, LABELS, RUBRIC
 
 
 def verdict(label: int | None, status: Status = Status.OK) -> Verdict:

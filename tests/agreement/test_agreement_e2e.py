@@ -10,7 +10,7 @@ import pytest
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply, request_text
 
 from vlsbench_task import cli
-from vlsbench_task.vlsbench.benchmark import LABELS
+from vlsbench_task.benchmarks.vlsbench.benchmark import LABELS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.network]
 

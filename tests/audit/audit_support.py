@@ -8,7 +8,7 @@ import re
 
 from vlsbench_task.judge.local_server import Reply, request_text
 
-from vlsbench_task.vlsbench.benchmark import LABELS
+from vlsbench_task.benchmarks.vlsbench.benchmark import LABELS
 
 ITEMS = 120
 

@@ -13,12 +13,12 @@ import pytest
 from hub_emulator import COMMIT, HubEmulator, run_fresh
 
 from vlsbench_task.base.data import DataUnavailable, locate
-from vlsbench_task.vlsbench.benchmark import BENCHMARK as VLSBENCH
+from vlsbench_task.benchmarks.vlsbench.benchmark import BENCHMARK as VLSBENCH
 
 _LOCATE = """
 import json, sys
 from vlsbench_task.base.data import DataUnavailable, locate
-from vlsbench_task.vlsbench.benchmark import BENCHMARK
+from vlsbench_task.benchmarks.vlsbench.benchmark import BENCHMARK
 try:
     first = locate("vlsbench", "VLSBench", BENCHMARK.data, allow_download=sys.argv[1] == "download")
     second = locate("vlsbench", "VLSBench", BENCHMARK.data)

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from vlsbench_task.base.data import unusable_share_problem
-from vlsbench_task.vlsbench.benchmark import BENCHMARK
+from vlsbench_task.benchmarks.vlsbench.benchmark import BENCHMARK
 
 
 @pytest.fixture

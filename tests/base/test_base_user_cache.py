@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from vlsbench_task.judge.local_server import LocalJudgeServer
 
-from vlsbench_task.vlsbench.benchmark import RUBRIC
+from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
 
 pytestmark = [pytest.mark.e2e, pytest.mark.network]
 

@@ -1,4 +1,4 @@
-"""benchmarks/ppi_msts.py on the real MSTS files, with few draws (its targets mean little at this size)."""
+"""performance/ppi_msts.py on the real MSTS files, with few draws (its targets mean little at this size)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SCRIPT = REPO / "benchmarks" / "ppi_msts.py"
+SCRIPT = REPO / "performance" / "ppi_msts.py"
 MSTS = REPO.parent / "shared" / "data" / "msts"
 
 

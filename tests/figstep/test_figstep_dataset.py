@@ -10,8 +10,8 @@ from figstep_support import TOPICS, questions
 
 from vlsbench_task.base.data import DataUnavailable, DataVerificationError, locate
 from vlsbench_task.base.images import MISSING_IMAGE, OK
-from vlsbench_task.figstep.benchmark import BENCHMARK, INCITEMENT, doc_to_text, doc_to_text_only
-from vlsbench_task.figstep.dataset import load, verify
+from vlsbench_task.benchmarks.figstep.benchmark import BENCHMARK, INCITEMENT, doc_to_text, doc_to_text_only
+from vlsbench_task.benchmarks.figstep.dataset import load, verify
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ from archive_server import serve_folder, tar_gz
 
 from vlsbench_task.base.data import DataUnavailable, locate
 from vlsbench_task.base.images import MISSING_IMAGE, OK
-from vlsbench_task.figstep.benchmark import BENCHMARK
-from vlsbench_task.figstep.dataset import COMMIT
+from vlsbench_task.benchmarks.figstep.benchmark import BENCHMARK
+from vlsbench_task.benchmarks.figstep.dataset import COMMIT
 
 pytestmark = pytest.mark.network
 TOP = f"FigStep-{COMMIT}"  # the folder GitHub's archive of the commit unpacks to

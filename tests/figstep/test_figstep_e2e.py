@@ -10,8 +10,8 @@ from figstep_support import TOPICS, questions
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply, read_request
 
 from vlsbench_task.base.benchmark import slug
-from vlsbench_task.figstep.benchmark import RUBRIC
-from vlsbench_task.vlsbench.benchmark import LABELS
+from vlsbench_task.benchmarks.figstep.benchmark import RUBRIC
+from vlsbench_task.benchmarks.vlsbench.benchmark import LABELS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.network]
 TASKS = ("figstep", "figstep_textonly", "figstep_tiny", "figstep_keyword")

@@ -15,7 +15,13 @@ import json
 import pytest
 from scoring_support import read_or_parse_error
 
-from vlsbench_task.figstep.benchmark import INCITEMENT, RUBRIC, doc_to_text, doc_to_text_only, score
+from vlsbench_task.benchmarks.figstep.benchmark import (
+    INCITEMENT,
+    RUBRIC,
+    doc_to_text,
+    doc_to_text_only,
+    score,
+)
 
 
 def test_the_model_gets_the_authors_figstep_text_and_baseline_question():

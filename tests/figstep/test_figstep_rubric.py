@@ -11,8 +11,8 @@ from judge_requests import without_image_data
 from vlsbench_task.judge import JudgeEngine, JudgeItem, JudgeSettings
 from vlsbench_task.judge.local_server import LocalJudgeServer
 
-from vlsbench_task.figstep.benchmark import BENCHMARK, RUBRIC
-from vlsbench_task.vlsbench.benchmark import RUBRIC as VLSBENCH_RUBRIC
+from vlsbench_task.benchmarks.figstep.benchmark import BENCHMARK, RUBRIC
+from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC as VLSBENCH_RUBRIC
 
 GOLDEN = Path(__file__).with_name("golden_request.json")
 IMAGE = "figstep/data/images/SafeBench/query_ForbidQI_1_1_6.png"

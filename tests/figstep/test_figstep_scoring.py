@@ -8,8 +8,8 @@ from vlsbench_task.judge import Status, Verdict
 
 from vlsbench_task.base import registry, scoring
 from vlsbench_task.base.images import MISSING_IMAGE, OK
-from vlsbench_task.figstep.benchmark import BENCHMARK
-from vlsbench_task.vlsbench.benchmark import LABELS
+from vlsbench_task.benchmarks.figstep.benchmark import BENCHMARK
+from vlsbench_task.benchmarks.vlsbench.benchmark import LABELS
 
 SUITE = {"harm_avoided": "safe_rate"}
 

@@ -9,8 +9,8 @@ from vlsbench_task.judge import Status, Verdict
 from vlsbench_task.base.data import DataNotVerified, locate
 from vlsbench_task.base.images import MISSING_IMAGE, OK
 from vlsbench_task.base.scoring import document_values
-from vlsbench_task.jailbreakv_28k.benchmark import BENCHMARK, RUBRIC, score
-from vlsbench_task.jailbreakv_28k.dataset import image_paths, load
+from vlsbench_task.benchmarks.jailbreakv_28k.benchmark import BENCHMARK, RUBRIC, score
+from vlsbench_task.benchmarks.jailbreakv_28k.dataset import image_paths, load
 
 
 def test_each_set_is_its_csv_in_published_order(tmp_path):

@@ -8,13 +8,13 @@ import jailbreakv_support as fixture
 import pytest
 from hub_emulator import COMMIT, HubEmulator, run_fresh
 
-from vlsbench_task.jailbreakv_28k.dataset import REPO, REVISION
+from vlsbench_task.benchmarks.jailbreakv_28k.dataset import REPO, REVISION
 
 pytestmark = pytest.mark.network
 _LOCATE = """
 import collections, json
 from vlsbench_task.base.data import locate
-from vlsbench_task.jailbreakv_28k.benchmark import BENCHMARK
+from vlsbench_task.benchmarks.jailbreakv_28k.benchmark import BENCHMARK
 folder, origin = locate(BENCHMARK.name, BENCHMARK.title, BENCHMARK.data)
 docs = BENCHMARK.load(folder, {"set": "mini"})
 print(json.dumps({"origin": origin, "statuses": collections.Counter(d["data_status"] for d in docs)}))

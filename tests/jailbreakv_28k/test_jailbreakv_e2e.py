@@ -9,7 +9,7 @@ import pytest
 from from_log import write_from_log
 from vlsbench_task.judge.local_server import LocalJudgeServer, guard_policy, read_request
 
-from vlsbench_task.jailbreakv_28k.benchmark import RUBRIC
+from vlsbench_task.benchmarks.jailbreakv_28k.benchmark import RUBRIC
 
 pytestmark = [pytest.mark.e2e, pytest.mark.network]
 TASKS = ("jailbreakv_28k_mini", "jailbreakv_28k_mini_keyword")

@@ -9,7 +9,7 @@ from judge_support import FAKE_KEY
 from vlsbench_task.judge import JudgeItem, JudgeSettings
 from vlsbench_task.judge.local_server import synthetic_items
 
-from vlsbench_task.vlsbench.benchmark import RUBRIC
+from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 from vlsbench_task.judge import JudgeItem
 from vlsbench_task.judge.local_server import SAMPLE_RESPONSES, read_request, rules_policy
 
-from vlsbench_task.vlsbench.benchmark import RUBRIC
+from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
 
 RESPONSES = SAMPLE_RESPONSES
 FAKE_KEY = "sk-test-VLSBENCH-fake-key-7f3a9c21"

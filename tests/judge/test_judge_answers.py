@@ -13,7 +13,7 @@ from vlsbench_task.judge import JudgeEngine, JudgeSettings, Status
 from vlsbench_task.judge.limits import RateLimiter
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply
 
-from vlsbench_task.vlsbench.benchmark import LABELS, RUBRIC
+from vlsbench_task.benchmarks.vlsbench.benchmark import LABELS, RUBRIC
 
 
 @pytest.mark.network

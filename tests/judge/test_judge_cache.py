@@ -17,7 +17,7 @@ from judge_support import FAKE_KEY, cache_files, expected_label, rules_verdict
 from vlsbench_task.judge import JudgeEngine, JudgeSettings, Status
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply
 
-from vlsbench_task.vlsbench.benchmark import RUBRIC
+from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
 
 pytestmark = pytest.mark.network
 
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.network
 WORKER = """
 import json, sys
 from vlsbench_task.judge import JudgeEngine, JudgeItem, JudgeSettings
-from vlsbench_task.vlsbench.benchmark import RUBRIC
+from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
 items_file, base_url, cache, concurrency = sys.argv[1:]
 items = [JudgeItem(rubric=RUBRIC, **item) for item in json.load(open(items_file))]
 settings = JudgeSettings(base_url=base_url, api_key="k", cache_path=cache, concurrency=int(concurrency))

@@ -11,7 +11,7 @@ from PIL import Image
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply
 
 from vlsbench_task import cli
-from vlsbench_task.vlsbench.benchmark import RUBRIC
+from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
 
 ROWS = 8
 CATEGORIES = [("Illegal Activity", "Cybercrime"), ("Privacy", "Unauthorized Data Collection")]

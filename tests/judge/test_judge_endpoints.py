@@ -13,7 +13,7 @@ from vlsbench_task.judge import JudgeEngine, JudgeSettings
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply
 from vlsbench_task.judge.preflight import preflight_problem
 
-from vlsbench_task.vlsbench.benchmark import RUBRIC
+from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
 
 pytestmark = pytest.mark.network
 

@@ -12,7 +12,7 @@ from judge_support import expected_label, quoted_response, rules_verdict
 from vlsbench_task.judge import JudgeEngine, JudgeSettings, Status
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply
 
-from vlsbench_task.vlsbench.benchmark import RUBRIC
+from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
 
 pytestmark = pytest.mark.network
 

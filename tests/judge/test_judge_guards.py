@@ -15,7 +15,7 @@ from vlsbench_task.judge.local_server import LocalJudgeServer, guard_policy
 from vlsbench_task.judge.parsing import ParseError, parse_answer
 
 from vlsbench_task.base.benchmark import benchmark_named
-from vlsbench_task.vlsbench.benchmark import RUBRIC
+from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
 
 LLAMA_GUARDS = ("llama-guard-3", "llama-guard-3-vision", "llama-guard-4")
 REFUSAL, WARNING, COMPLIANCE = (

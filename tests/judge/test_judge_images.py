@@ -12,7 +12,7 @@ from vlsbench_task.judge import JudgeEngine, JudgeSettings
 from vlsbench_task.judge.images import target_size
 from vlsbench_task.judge.local_server import LocalJudgeServer
 
-from vlsbench_task.vlsbench.benchmark import RUBRIC
+from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import json
 import pytest
 from vlsbench_task.judge.parsing import ParseError, parse_answer
 
-from vlsbench_task.vlsbench.benchmark import RUBRIC
+from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
 
 VALID = {"label": 2, "label_str": "Safe with warning", "explanation": "warns about the blade"}
 DRAFT = {"label": 3, "label_str": "Unsafe", "explanation": "first impression"}

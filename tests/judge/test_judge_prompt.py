@@ -13,7 +13,7 @@ from judge_support import quoted_response
 from vlsbench_task.judge import JudgeEngine, JudgeItem
 from vlsbench_task.judge.local_server import LocalJudgeServer
 
-from vlsbench_task.vlsbench.benchmark import RUBRIC
+from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
 
 GOLDEN = Path(__file__).parent / "golden_request.json"
 GOLDEN_QUERY = "How can I get this bottle open quickly?"

@@ -15,7 +15,7 @@ from vlsbench_task.judge.limits import RateLimiter, retry_after_s
 from vlsbench_task.judge.local_server import LocalJudgeServer, RateBudget
 from vlsbench_task.judge.tokens import chat_tokens, image_tokens
 
-from vlsbench_task.vlsbench.benchmark import RUBRIC
+from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
 
 pytestmark = pytest.mark.network
 

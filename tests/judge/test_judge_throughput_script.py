@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+PERFORMANCE = Path(__file__).resolve().parents[2] / "performance"
 
 
 def run_script(name: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(BENCHMARKS / name), *args], capture_output=True, text=True, timeout=120
+        [sys.executable, str(PERFORMANCE / name), *args], capture_output=True, text=True, timeout=120
     )
 
 

@@ -166,7 +166,7 @@ def test_reason_names_rule_and_phrase():
 def _benchmark():
     """The MSTS benchmark script, so the test measures exactly what it reports."""
     spec = importlib.util.spec_from_file_location(
-        "refusal_detector_msts", REPO / "benchmarks" / "refusal_detector_msts.py"
+        "refusal_detector_msts", REPO / "performance" / "refusal_detector_msts.py"
     )
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while the class is built

@@ -15,8 +15,8 @@ from PIL import Image
 
 from vlsbench_task.base.data import DataUnavailable, locate
 from vlsbench_task.base.images import OK
-from vlsbench_task.mmsafeaware.benchmark import BENCHMARK, COMMIT
-from vlsbench_task.mmsafeaware.dataset import load
+from vlsbench_task.benchmarks.mmsafeaware.benchmark import BENCHMARK, COMMIT
+from vlsbench_task.benchmarks.mmsafeaware.dataset import load
 
 pytestmark = pytest.mark.network
 TOP = f"MMSafetyAwareness-{COMMIT}"

@@ -5,8 +5,8 @@ import pytest
 
 from vlsbench_task.base import scoring
 from vlsbench_task.base.images import MISSING_IMAGE, OK
-from vlsbench_task.mmsafeaware import metrics
-from vlsbench_task.mmsafeaware.subsets import label_of
+from vlsbench_task.benchmarks.mmsafeaware import metrics
+from vlsbench_task.benchmarks.mmsafeaware.subsets import label_of
 
 
 def _doc(item_id: int) -> dict:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from vlsbench_task.mmsafeaware.metrics import per_sample_values, score_answer
-from vlsbench_task.mmsafeaware.subsets import label_of
+from vlsbench_task.benchmarks.mmsafeaware.metrics import per_sample_values, score_answer
+from vlsbench_task.benchmarks.mmsafeaware.subsets import label_of
 
 
 def doc(item_id: int) -> dict:

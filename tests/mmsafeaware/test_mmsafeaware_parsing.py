@@ -1,6 +1,6 @@
 import pytest
 
-from vlsbench_task.mmsafeaware.parsing import NO, YES, parse_paper, parse_strict
+from vlsbench_task.benchmarks.mmsafeaware.parsing import NO, YES, parse_paper, parse_strict
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 import pytest
 
-from vlsbench_task.mmsafeaware.subsets import (
+from vlsbench_task.benchmarks.mmsafeaware.subsets import (
     ATTACK,
     GOAL_HIJACKING,
     OVERSAFE,

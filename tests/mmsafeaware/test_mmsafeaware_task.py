@@ -11,8 +11,8 @@ from vlsbench_task.base import scoring
 from vlsbench_task.base.hooks import PLACEHOLDER_SIZE, doc_to_visual
 from vlsbench_task.base.images import MISSING_IMAGE, OK
 from vlsbench_task.base.task import SafetyTask
-from vlsbench_task.mmsafeaware.benchmark import BENCHMARK
-from vlsbench_task.mmsafeaware.subsets import label_of
+from vlsbench_task.benchmarks.mmsafeaware.benchmark import BENCHMARK
+from vlsbench_task.benchmarks.mmsafeaware.subsets import label_of
 
 CONFIGS = Path(__file__).resolve().parents[2] / "task_configs" / "mmsafeaware"
 MISSING_IDS = "18, 441, 449, 627, 950, 958, 1142, 2301-2370"

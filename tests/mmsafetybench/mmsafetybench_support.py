@@ -10,8 +10,8 @@ import datasets
 from PIL import Image
 from vlsbench_task.judge.local_server import Reply, request_text
 
-from vlsbench_task.mmsafetybench import dataset
-from vlsbench_task.mmsafetybench.benchmark import RUBRIC
+from vlsbench_task.benchmarks.mmsafetybench import dataset
+from vlsbench_task.benchmarks.mmsafetybench.benchmark import RUBRIC
 
 FEATURES = datasets.Features(
     {"id": datasets.Value("string"), "question": datasets.Value("string"), "image": datasets.Image()}

@@ -14,7 +14,7 @@ from mmsafetybench_support import N_TINY, TINY, extra_id, fixture_ids, hub_files
 
 from vlsbench_task.base.data import DataVerificationError
 from vlsbench_task.base.images import MISSING_IMAGE, OK, UNREADABLE_IMAGE
-from vlsbench_task.mmsafetybench import dataset
+from vlsbench_task.benchmarks.mmsafetybench import dataset
 
 
 @pytest.fixture(autouse=True)

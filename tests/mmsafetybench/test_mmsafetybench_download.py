@@ -9,7 +9,7 @@ import pytest
 from hub_emulator import COMMIT, HubEmulator, run_fresh
 from mmsafetybench_support import N_TINY, hub_files
 
-from vlsbench_task.mmsafetybench import dataset
+from vlsbench_task.benchmarks.mmsafetybench import dataset
 
 pytestmark = pytest.mark.network
 REPO = "PKU-Alignment/MM-SafetyBench"
@@ -17,7 +17,7 @@ REPO = "PKU-Alignment/MM-SafetyBench"
 _LOCATE = """
 import json
 from vlsbench_task.base.data import locate
-from vlsbench_task.mmsafetybench.benchmark import BENCHMARK
+from vlsbench_task.benchmarks.mmsafetybench.benchmark import BENCHMARK
 folder, origin = locate(BENCHMARK.name, BENCHMARK.title, BENCHMARK.data)
 again, _ = locate(BENCHMARK.name, BENCHMARK.title, BENCHMARK.data, allow_download=False)
 docs = BENCHMARK.load(folder, {"tiny": True})

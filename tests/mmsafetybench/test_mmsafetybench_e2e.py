@@ -9,7 +9,7 @@ from mmsafetybench_support import N_TINY, TINY, fixture_ids, hub_files, scripted
 from vlsbench_task.judge.local_server import LocalJudgeServer
 
 from vlsbench_task.base.benchmark import Breakdown
-from vlsbench_task.mmsafetybench import dataset
+from vlsbench_task.benchmarks.mmsafetybench import dataset
 
 pytestmark = [pytest.mark.e2e, pytest.mark.network]
 TASKS = ("mmsafetybench_tiny", "mmsafetybench_tiny_keyword", "mmsafetybench_textonly")

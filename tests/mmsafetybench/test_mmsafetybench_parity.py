@@ -16,8 +16,8 @@ import json
 import pytest
 from scoring_support import read_or_parse_error
 
-from vlsbench_task.mmsafetybench import dataset
-from vlsbench_task.mmsafetybench.benchmark import RUBRIC, score, template_of
+from vlsbench_task.benchmarks.mmsafetybench import dataset
+from vlsbench_task.benchmarks.mmsafetybench.benchmark import RUBRIC, score, template_of
 
 
 def authors_rubric(tmp_path):

@@ -11,8 +11,8 @@ from vlsbench_task.judge import JudgeEngine, JudgeItem, JudgeSettings
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply
 from vlsbench_task.judge.parsing import ParseError, parse_answer
 
-from vlsbench_task.mmsafetybench import dataset
-from vlsbench_task.mmsafetybench.benchmark import (
+from vlsbench_task.benchmarks.mmsafetybench import dataset
+from vlsbench_task.benchmarks.mmsafetybench.benchmark import (
     PROMPTS,
     RUBRIC,
     TEMPLATE_OF_SCENARIO,

@@ -9,7 +9,7 @@ from vlsbench_task.judge import Status, Verdict
 
 from vlsbench_task.base import registry, scoring
 from vlsbench_task.base.images import MISSING_IMAGE, OK
-from vlsbench_task.mmsafetybench.benchmark import BENCHMARK
+from vlsbench_task.benchmarks.mmsafetybench.benchmark import BENCHMARK
 
 SUITE = {"harm_avoided": "safe_response_rate"}
 

@@ -15,7 +15,7 @@ from PIL import Image
 from tiny_models import build_tiny_vlm
 from vlsbench_task.judge.local_server import LocalJudgeServer
 
-from vlsbench_task.vlsbench.benchmark import RUBRIC
+from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
 
 pytestmark = pytest.mark.e2e
 

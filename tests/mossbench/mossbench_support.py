@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from vlsbench_task.mossbench.dataset import SETS
+from vlsbench_task.benchmarks.mossbench.dataset import SETS
 
 # The shared copy's data.js files that hold responses (Reka's is empty upstream too).
 PUBLISHED_MODELS = ("Claude 3 Haiku", "GPT-4V", "GPT-4o", "Gemini-Pro 1.5")

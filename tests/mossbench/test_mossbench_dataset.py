@@ -15,8 +15,8 @@ from vlsbench_task.judge.images import prepare_image
 from vlsbench_task.base.data import DataUnavailable, DataVerificationError, locate
 from vlsbench_task.base.hooks import doc_to_visual
 from vlsbench_task.base.images import MISSING_IMAGE, OK, UNREADABLE_IMAGE
-from vlsbench_task.mossbench.benchmark import BENCHMARK
-from vlsbench_task.mossbench.dataset import STIMULI, load, verify
+from vlsbench_task.benchmarks.mossbench.benchmark import BENCHMARK
+from vlsbench_task.benchmarks.mossbench.dataset import STIMULI, load, verify
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ from PIL import Image
 
 from vlsbench_task.base.data import DataUnavailable, locate
 from vlsbench_task.base.images import MISSING_IMAGE, OK
-from vlsbench_task.mossbench.benchmark import BENCHMARK
-from vlsbench_task.mossbench.dataset import COMMIT
+from vlsbench_task.benchmarks.mossbench.benchmark import BENCHMARK
+from vlsbench_task.benchmarks.mossbench.dataset import COMMIT
 
 pytestmark = pytest.mark.network
 TOP = f"MOSSBench-{COMMIT}"  # the folder GitHub's archive of the commit unpacks to

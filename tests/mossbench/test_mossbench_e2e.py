@@ -11,8 +11,8 @@ from mossbench_support import MISSING_BENIGN, MISSING_CONTRAST, published_respon
 from vlsbench_task.judge.local_server import LocalJudgeServer, read_request
 
 from vlsbench_task.base.images import OK
-from vlsbench_task.mossbench.benchmark import RUBRIC
-from vlsbench_task.mossbench.dataset import load
+from vlsbench_task.benchmarks.mossbench.benchmark import RUBRIC
+from vlsbench_task.benchmarks.mossbench.dataset import load
 
 pytestmark = [pytest.mark.e2e, pytest.mark.network]
 REFUSAL = "I'm sorry, but I can't help with that request."

@@ -16,7 +16,7 @@ import json
 import pytest
 from scoring_support import read_or_parse_error
 
-from vlsbench_task.mossbench.benchmark import BENCHMARK, RUBRIC, score
+from vlsbench_task.benchmarks.mossbench.benchmark import BENCHMARK, RUBRIC, score
 
 # Their prompt's shape (our paraphrase, the same placeholders and the authors' answer format).
 AUTHORS_STYLE_PROMPT = (

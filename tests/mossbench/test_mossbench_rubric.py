@@ -13,7 +13,7 @@ from vlsbench_task.judge import JudgeEngine, JudgeItem, JudgeSettings
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply
 from vlsbench_task.judge.parsing import ParseError, parse_answer
 
-from vlsbench_task.mossbench.benchmark import RUBRIC
+from vlsbench_task.benchmarks.mossbench.benchmark import RUBRIC
 
 GOLDEN = Path(__file__).with_name("golden_request.json")
 GOLDEN_FIELDS = {

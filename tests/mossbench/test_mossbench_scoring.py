@@ -8,7 +8,7 @@ from vlsbench_task.judge import Status, Verdict
 
 from vlsbench_task.base import registry, scoring
 from vlsbench_task.base.images import MISSING_IMAGE, OK
-from vlsbench_task.mossbench.benchmark import BENCHMARK
+from vlsbench_task.benchmarks.mossbench.benchmark import BENCHMARK
 
 BENIGN_SUITE = {"benign_answered": "compliance_rate"}
 TYPE_NAMES = {

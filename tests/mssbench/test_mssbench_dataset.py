@@ -10,8 +10,8 @@ import pytest
 
 from vlsbench_task.base.data import DataUnavailable, DataVerificationError, locate
 from vlsbench_task.base.images import MISSING_IMAGE, OK, UNREADABLE_IMAGE
-from vlsbench_task.mssbench import dataset
-from vlsbench_task.mssbench.benchmark import BENCHMARK, MODEL_PROMPTS, doc_to_text
+from vlsbench_task.benchmarks.mssbench import dataset
+from vlsbench_task.benchmarks.mssbench.benchmark import BENCHMARK, MODEL_PROMPTS, doc_to_text
 
 # sha256 of PROMPT_CHAT_IF and PROMPT_EMBODIED_IF as Python strings, computed from utils/prompts.py at
 # eric-ai-lab/MSSBench@1602193f49cb6925bfa3751be157d0bbf5439779 (unchanged since 2024-10-08).

@@ -13,8 +13,8 @@ REPO = "kzhou35/mssbench"
 _LOCATE_TWICE = """
 import collections, json
 from vlsbench_task.base.data import locate
-from vlsbench_task.mssbench.benchmark import BENCHMARK
-from vlsbench_task.mssbench.dataset import load
+from vlsbench_task.benchmarks.mssbench.benchmark import BENCHMARK
+from vlsbench_task.benchmarks.mssbench.dataset import load
 folder, origin = locate("mssbench", "MSSBench", BENCHMARK.data)
 again = locate("mssbench", "MSSBench", BENCHMARK.data)
 docs = load(folder, {"scenario": "chat"})

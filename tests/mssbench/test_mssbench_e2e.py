@@ -9,7 +9,7 @@ import mssbench_support as fixture
 import pytest
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply, request_text
 
-from vlsbench_task.mssbench.benchmark import MODEL_PROMPTS
+from vlsbench_task.benchmarks.mssbench.benchmark import MODEL_PROMPTS
 
 pytestmark = pytest.mark.e2e
 COMPLIANCE = "Sure. Step one: hold it firmly. Step two: go ahead and enjoy."

@@ -15,7 +15,7 @@ import json
 import pytest
 from scoring_support import read_or_parse_error
 
-from vlsbench_task.mssbench.benchmark import RUBRIC, judge_fields, score
+from vlsbench_task.benchmarks.mssbench.benchmark import RUBRIC, judge_fields, score
 
 # Their prompt's shape (our paraphrase: the same placeholder and the authors' answer format).
 AUTHORS_STYLE_PROMPT = (

@@ -11,7 +11,7 @@ from vlsbench_task.judge.answers import strict_schema
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply
 from vlsbench_task.judge.parsing import ParseError, parse_answer
 
-from vlsbench_task.mssbench.benchmark import RUBRIC, MSSBenchAnswer, judge_fields, offline_answer
+from vlsbench_task.benchmarks.mssbench.benchmark import RUBRIC, MSSBenchAnswer, judge_fields, offline_answer
 
 HERE = Path(__file__).parent
 GOLDEN_RESPONSE = "Sure! Stand with your feet shoulder-width apart and keep your eyes on the ball."

@@ -11,7 +11,7 @@ from vlsbench_task.judge import Status, Verdict
 from vlsbench_task.base import scoring
 from vlsbench_task.base.images import MISSING_IMAGE, OK
 from vlsbench_task.base.registry import configs
-from vlsbench_task.mssbench.benchmark import BENCHMARK, total_acc
+from vlsbench_task.benchmarks.mssbench.benchmark import BENCHMARK, total_acc
 
 TASK = "mssbench_chat"
 

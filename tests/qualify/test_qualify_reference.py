@@ -9,8 +9,8 @@ import pytest
 
 from vlsbench_task import cli
 from vlsbench_task.agreement import binary_kappa
+from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
 from vlsbench_task.qualify import msts
-from vlsbench_task.vlsbench.benchmark import RUBRIC
 
 # Cohen's kappa against the people's final label, as computed from MSTS's own files in the project's
 # research notes (safety_benchmarks.md, B2(a)): annotator 1 vs 2 and the eight automatic judges.

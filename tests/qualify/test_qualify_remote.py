@@ -13,8 +13,8 @@ from qualify_support import MirrorServer, image_bytes, mirror_path, small_msts
 from vlsbench_task.judge.local_server import LocalJudgeServer
 
 from vlsbench_task import cli
+from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
 from vlsbench_task.qualify import msts
-from vlsbench_task.vlsbench.benchmark import RUBRIC
 
 pytestmark = pytest.mark.network
 

@@ -11,10 +11,10 @@ from vlsbench_task.judge import Rubric, Template
 
 from vlsbench_task import cli
 from vlsbench_task.base.benchmark import Judgement
+from vlsbench_task.benchmarks.vlsbench.benchmark import BENCHMARK, RUBRIC
 from vlsbench_task.qualify import rubrics
 from vlsbench_task.qualify.msts import Response
 from vlsbench_task.qualify.rubrics import QualifyError, judge_fields, parse_fixed, resolve_rubric
-from vlsbench_task.vlsbench.benchmark import BENCHMARK, RUBRIC
 
 ITEM = Response(
     row=0,

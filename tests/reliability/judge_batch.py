@@ -10,7 +10,7 @@ from pathlib import Path
 from vlsbench_task.judge import JudgeEngine, JudgeSettings
 from vlsbench_task.judge.local_server import synthetic_items
 
-from vlsbench_task.vlsbench.benchmark import RUBRIC
+from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
 
 if __name__ == "__main__":
     base_url, cache, folder, n, concurrency = sys.argv[1:]

@@ -18,7 +18,7 @@ import pytest
 
 from vlsbench_task.archives import UnsafeArchiveError, extract_once
 from vlsbench_task.base.data import DataUnavailable, locate
-from vlsbench_task.mmsafeaware.benchmark import BENCHMARK, COMMIT
+from vlsbench_task.benchmarks.mmsafeaware.benchmark import BENCHMARK, COMMIT
 
 
 def _tar(path: Path, members: list[tuple[tarfile.TarInfo, bytes]], mode: str = "w") -> Path:
@@ -198,7 +198,7 @@ def _release_archive(prompt: bytes) -> bytes:
 # The download as a task makes it: MMSAFEAWARE_ARCHIVE_URL and XDG_CACHE_HOME come from the environment.
 _DOWNLOAD = """
 from vlsbench_task.base.data import locate
-from vlsbench_task.mmsafeaware.benchmark import BENCHMARK
+from vlsbench_task.benchmarks.mmsafeaware.benchmark import BENCHMARK
 print(locate("mmsafeaware", "MMSafeAware", BENCHMARK.data)[0])
 """
 

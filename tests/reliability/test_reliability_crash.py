@@ -19,7 +19,7 @@ from reliability_support import (
 )
 from vlsbench_task.judge.local_server import LocalJudgeServer
 
-from vlsbench_task.vlsbench.benchmark import RUBRIC
+from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
 
 pytestmark = [pytest.mark.e2e, pytest.mark.network]
 ARGS = ["--model", "dummy", "--model_args", f"response={COMPLIANCE}", "--tasks", "vlsbench"]

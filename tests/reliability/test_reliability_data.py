@@ -19,9 +19,9 @@ from vlsbench_task.judge.local_server import LocalJudgeServer
 
 from vlsbench_task.base.hooks import PLACEHOLDER_SIZE, doc_to_visual
 from vlsbench_task.base.images import MISSING_IMAGE, OK, UNREADABLE_IMAGE
-from vlsbench_task.vlsbench import dataset
-from vlsbench_task.vlsbench.benchmark import RUBRIC
-from vlsbench_task.vlsbench.dataset import EMPTY_INSTRUCTION
+from vlsbench_task.benchmarks.vlsbench import dataset
+from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
+from vlsbench_task.benchmarks.vlsbench.dataset import EMPTY_INSTRUCTION
 
 HUGE = (4000, 3000)
 

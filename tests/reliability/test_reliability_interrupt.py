@@ -17,7 +17,7 @@ from reliability_support import cache_rows
 from vlsbench_task.judge.limits import Interrupted, RateLimiter
 from vlsbench_task.judge.local_server import LocalJudgeServer
 
-from vlsbench_task.vlsbench.benchmark import RUBRIC
+from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
 
 SCRIPT = Path(__file__).with_name("judge_batch.py")
 N, CONCURRENCY, LATENCY_S = 40, 2, 0.4  # 8 s of judging left when it is interrupted

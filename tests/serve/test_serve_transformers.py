@@ -24,7 +24,7 @@ from serve_support import TransformersServer, make_answering
 from tiny_models import build_tiny_vlm
 from vlsbench_task.judge import JudgeEngine, JudgeItem, JudgeSettings, Rubric, Template
 
-from vlsbench_task.vlsbench.benchmark import RUBRIC
+from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
 
 pytestmark = pytest.mark.network
 

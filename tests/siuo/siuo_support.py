@@ -10,8 +10,8 @@ from pathlib import Path
 from PIL import Image
 from vlsbench_task.judge.local_server import Reply, read_request
 
-from vlsbench_task.siuo import dataset
-from vlsbench_task.siuo.benchmark import EFFECTIVENESS_RUBRIC, SAFETY_RUBRIC
+from vlsbench_task.benchmarks.siuo import dataset
+from vlsbench_task.benchmarks.siuo.benchmark import EFFECTIVENESS_RUBRIC, SAFETY_RUBRIC
 
 
 def png(seed: int) -> bytes:

@@ -12,8 +12,8 @@ from siuo_support import hub_files
 
 from vlsbench_task.base.data import DataVerificationError, locate
 from vlsbench_task.base.images import MISSING_IMAGE, OK, UNREADABLE_IMAGE
-from vlsbench_task.siuo import dataset
-from vlsbench_task.siuo.benchmark import BENCHMARK
+from vlsbench_task.benchmarks.siuo import dataset
+from vlsbench_task.benchmarks.siuo.benchmark import BENCHMARK
 
 CATEGORY_COUNTS = {
     "privacy violation": 21,

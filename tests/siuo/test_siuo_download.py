@@ -9,8 +9,8 @@ import pytest
 from hub_emulator import HubEmulator, run_fresh
 from siuo_support import hub_files
 
-from vlsbench_task.siuo import dataset
-from vlsbench_task.siuo.benchmark import REVISION
+from vlsbench_task.benchmarks.siuo import dataset
+from vlsbench_task.benchmarks.siuo.benchmark import REVISION
 
 pytestmark = pytest.mark.network
 REPO = "sinwang/SIUO"
@@ -18,8 +18,8 @@ REPO = "sinwang/SIUO"
 _LOCATE_BOTH = """
 import json
 from vlsbench_task.base.data import locate
-from vlsbench_task.siuo.benchmark import BENCHMARK as GEN
-from vlsbench_task.siuo.mcqa.benchmark import BENCHMARK as MCQA
+from vlsbench_task.benchmarks.siuo.benchmark import BENCHMARK as GEN
+from vlsbench_task.benchmarks.siuo.mcqa.benchmark import BENCHMARK as MCQA
 report = {}
 for part, benchmark in (("gen", GEN), ("mcqa", MCQA))[{parts}]:
     folder, origin = locate(benchmark.name, benchmark.title, benchmark.data)

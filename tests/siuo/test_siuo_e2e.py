@@ -11,7 +11,7 @@ from hub_emulator import write_folder
 from siuo_support import hub_files, scripted_judge
 from vlsbench_task.judge.local_server import LocalJudgeServer
 
-from vlsbench_task.siuo import dataset
+from vlsbench_task.benchmarks.siuo import dataset
 
 pytestmark = [pytest.mark.e2e, pytest.mark.network]
 TASKS = ("siuo", "siuo_greedy", "siuo_mcqa")

@@ -20,8 +20,8 @@ import json
 import pytest
 from scoring_support import read_or_parse_error
 
-from vlsbench_task.siuo.benchmark import BENCHMARK, EFFECTIVENESS_RUBRIC, SAFETY_RUBRIC, score
-from vlsbench_task.siuo.mcqa.benchmark import parse_choice
+from vlsbench_task.benchmarks.siuo.benchmark import BENCHMARK, EFFECTIVENESS_RUBRIC, SAFETY_RUBRIC, score
+from vlsbench_task.benchmarks.siuo.mcqa.benchmark import parse_choice
 
 
 def authors_prompt(rubric, tmp_path):

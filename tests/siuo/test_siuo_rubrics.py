@@ -12,7 +12,7 @@ from vlsbench_task.judge import JudgeEngine, JudgeItem, JudgeSettings
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply
 from vlsbench_task.judge.parsing import ParseError, parse_answer
 
-from vlsbench_task.siuo.benchmark import BENCHMARK, EFFECTIVENESS_RUBRIC, SAFETY_RUBRIC
+from vlsbench_task.benchmarks.siuo.benchmark import BENCHMARK, EFFECTIVENESS_RUBRIC, SAFETY_RUBRIC
 
 GOLDEN = Path(__file__).with_name("golden_requests.json")
 DOC = {

@@ -9,7 +9,7 @@ from vlsbench_task.judge import Status, Verdict
 
 from vlsbench_task.base import scoring
 from vlsbench_task.base.images import MISSING_IMAGE, OK
-from vlsbench_task.siuo.benchmark import BENCHMARK, majority
+from vlsbench_task.benchmarks.siuo.benchmark import BENCHMARK, majority
 
 SUITE = {"harm_avoided": "safe_rate"}
 SAFE, UNSAFE = "True", "False"

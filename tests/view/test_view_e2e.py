@@ -29,9 +29,9 @@ from view_support import (
 from vlsbench_task.judge.refusal import classify_three_way
 
 from vlsbench_task import cli
+from vlsbench_task.benchmarks.vlsbench.benchmark import OUTCOMES
 from vlsbench_task.view.images import ImageSizes
 from vlsbench_task.view.page import build
-from vlsbench_task.vlsbench.benchmark import OUTCOMES
 
 pytestmark = [pytest.mark.e2e, pytest.mark.network]
 

@@ -11,9 +11,9 @@ import lmms_eval_cli
 from PIL import Image
 from vlsbench_task.judge.local_server import Reply, read_request
 
-from vlsbench_task.siuo import dataset as siuo_dataset
-from vlsbench_task.siuo.benchmark import EFFECTIVENESS_RUBRIC, SAFETY_RUBRIC
-from vlsbench_task.vlsbench.benchmark import LABELS, RUBRIC
+from vlsbench_task.benchmarks.siuo import dataset as siuo_dataset
+from vlsbench_task.benchmarks.siuo.benchmark import EFFECTIVENESS_RUBRIC, SAFETY_RUBRIC
+from vlsbench_task.benchmarks.vlsbench.benchmark import LABELS, RUBRIC
 
 # VLSBench under two judges (an LLM judge, the keyword rules), and SIUO: two judgements of each of
 # three responses per item.

@@ -9,8 +9,8 @@ import vlguard_support as fixture
 
 from vlsbench_task.base.data import DataNotVerified, locate
 from vlsbench_task.base.images import MISSING_IMAGE, OK
-from vlsbench_task.vlguard.benchmark import BENCHMARK, score
-from vlsbench_task.vlguard.dataset import load
+from vlsbench_task.benchmarks.vlguard.benchmark import BENCHMARK, score
+from vlsbench_task.benchmarks.vlguard.dataset import load
 
 
 def test_each_subset_takes_its_images_and_instruction_in_published_order(tmp_path):

@@ -14,14 +14,14 @@ from archive_server import serve_folder, tar_gz
 from hub_emulator import COMMIT as HUB_COMMIT
 from hub_emulator import HubEmulator, run_fresh
 
-from vlsbench_task.vlguard.dataset import COMMIT, SOURCE
+from vlsbench_task.benchmarks.vlguard.dataset import COMMIT, SOURCE
 
 pytestmark = pytest.mark.network
 REPO = "ys-zong/VLGuard"
 _LOCATE_TWICE = """
 import collections, json
 from vlsbench_task.base.data import locate
-from vlsbench_task.vlguard.benchmark import BENCHMARK
+from vlsbench_task.benchmarks.vlguard.benchmark import BENCHMARK
 folder, origin = locate("vlguard", "VLGuard", BENCHMARK.data)
 again = locate("vlguard", "VLGuard", BENCHMARK.data)
 docs = BENCHMARK.load(folder, {"subset": "unsafes"}) + BENCHMARK.load(folder, {"subset": "safe_safes"})

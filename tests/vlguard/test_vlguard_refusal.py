@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from vlsbench_task.vlguard.refusal import REFUSAL_PHRASES, attack_succeeded, refusal_phrase
+from vlsbench_task.benchmarks.vlguard.refusal import REFUSAL_PHRASES, attack_succeeded, refusal_phrase
 
 
 @pytest.mark.parametrize(

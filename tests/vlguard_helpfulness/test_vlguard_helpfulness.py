@@ -11,7 +11,7 @@ import pytest
 from from_log import write_from_log
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply, read_request
 
-from vlsbench_task.vlguard_helpfulness.benchmark import RUBRIC, read_text_answer
+from vlsbench_task.benchmarks.vlguard_helpfulness.benchmark import RUBRIC, read_text_answer
 
 sys.path.append(str(Path(__file__).resolve().parents[1] / "vlguard"))
 import vlguard_support as fixture

@@ -14,9 +14,9 @@ from hub_emulator import COMMIT, HubEmulator, run_fresh
 from vlsbench_task.archives import UnsafeArchiveError
 from vlsbench_task.base.data import DataUnavailable, locate
 from vlsbench_task.base.images import MISSING_IMAGE, OK, UNREADABLE_IMAGE
-from vlsbench_task.vlsbench import dataset
-from vlsbench_task.vlsbench.benchmark import BENCHMARK
-from vlsbench_task.vlsbench.dataset import EMPTY_INSTRUCTION, DataError
+from vlsbench_task.benchmarks.vlsbench import dataset
+from vlsbench_task.benchmarks.vlsbench.benchmark import BENCHMARK
+from vlsbench_task.benchmarks.vlsbench.dataset import EMPTY_INSTRUCTION, DataError
 
 
 def locate_vlsbench():
@@ -170,8 +170,8 @@ def test_data_dir_without_data_json_names_the_variable(tmp_path, monkeypatch):
 _LOCATE_TWICE = """
 import json
 from vlsbench_task.base.data import locate
-from vlsbench_task.vlsbench import dataset
-from vlsbench_task.vlsbench.benchmark import BENCHMARK
+from vlsbench_task.benchmarks.vlsbench import dataset
+from vlsbench_task.benchmarks.vlsbench.benchmark import BENCHMARK
 first, second = (locate("vlsbench", "VLSBench", BENCHMARK.data) for _ in range(2))
 items, again = dataset.load(first[0], {}), dataset.load(second[0], {})
 print(json.dumps({"origin": first[1], "same_images": [i["image_file"] for i in items] == [i["image_file"] for i in again],

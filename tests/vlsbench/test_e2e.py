@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply, read_request, rules_policy
 
-from vlsbench_task.vlsbench.benchmark import RUBRIC
+from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
 
 pytestmark = pytest.mark.e2e
 keyword_verdict = rules_policy([RUBRIC])  # the stand-in judge's answer: the VLSBench offline rule

@@ -9,7 +9,7 @@ from vlsbench_task.judge import Status, Verdict
 
 from vlsbench_task.base import registry, scoring
 from vlsbench_task.base.images import MISSING_IMAGE, OK
-from vlsbench_task.vlsbench.benchmark import BENCHMARK, LABELS, RUBRIC
+from vlsbench_task.benchmarks.vlsbench.benchmark import BENCHMARK, LABELS, RUBRIC
 
 SUITE = registry.configs()["vlsbench"]["suite"]  # the axis the vlsbench YAML feeds
 RATES = {"safe_rate", "unsafe_rate", "refusal_rate", "warning_rate"}

@@ -18,8 +18,8 @@ from vlsbench_task.judge.local_server import LocalJudgeServer, Reply, synthetic_
 
 from vlsbench_task.base import registry, scoring
 from vlsbench_task.base.images import OK
+from vlsbench_task.benchmarks.vlsbench.benchmark import BENCHMARK, RUBRIC
 from vlsbench_task.view.items import verdict_entry
-from vlsbench_task.vlsbench.benchmark import BENCHMARK, RUBRIC
 
 SUITE = registry.configs()["vlsbench"]["suite"]
 

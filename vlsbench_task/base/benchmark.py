@@ -1,6 +1,6 @@
 """What a benchmark declares; the judged-task base (task.py) and the commands do the rest.
 
-A benchmark folder `vlsbench_task/<name>/` holds `benchmark.py` with `BENCHMARK = Benchmark(...)`:
+A benchmark folder `vlsbench_task/benchmarks/<name>/` holds `benchmark.py` with `BENCHMARK = Benchmark(...)`:
 its data, how rows become documents, what the judge is asked about each response (or how a
 response is parsed), and the metric values of one document. Nothing here imports lmms-eval.
 """
@@ -107,11 +107,11 @@ def slug(name: str) -> str:
 
 
 def benchmark_named(name: str) -> Benchmark:
-    """The declaration in `vlsbench_task/<name>/benchmark.py`."""
+    """The declaration in `vlsbench_task/benchmarks/<name>/benchmark.py`."""
     try:
-        module = importlib.import_module(f"vlsbench_task.{name}.benchmark")
+        module = importlib.import_module(f"vlsbench_task.benchmarks.{name}.benchmark")
     except ModuleNotFoundError as error:
-        raise KeyError(f"no benchmark {name!r} (vlsbench_task/{name}/benchmark.py)") from error
+        raise KeyError(f"no benchmark {name!r} (vlsbench_task/benchmarks/{name}/benchmark.py)") from error
     return module.BENCHMARK
 
 

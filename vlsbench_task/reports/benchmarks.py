@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from ..base import registry
 from ..base.benchmark import Breakdown, benchmark_named
 from ..base.scoring import VERDICT_METRIC
-from ..mmsafeaware.subsets import OVERSAFE, SUBSETS
+from ..benchmarks.mmsafeaware.subsets import OVERSAFE, SUBSETS
 from . import charts, markdown
 from .coverage import is_group
 from .declared import cell_of, direction, headline_metrics

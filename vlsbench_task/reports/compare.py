@@ -1,7 +1,7 @@
 """`vlsbench-task compare OUTPUTS...`: our numbers beside the papers' tables, with 95 % intervals.
 
 A run is matched to the paper rows of its model through the model list (lmms-eval --model plus the
-checkpoint or API model it loads), in every benchmark's paper table (`vlsbench_task/<benchmark>/
+checkpoint or API model it loads), in every benchmark's paper table (`vlsbench_task/benchmarks/<benchmark>/
 paper_results.json`); `--paper-model KEY` names the model for runs that loaded it some other way (a
 local path, another server).
 """

@@ -3,7 +3,7 @@
 The judge gave a verdict on all N items of a run; people labelled n of them, drawn at random or
 stratified (by the judge's outcome, say) with known stratum sizes. The target is **the people's
 rate on these N items** (the finite-population view): it is what an auditor of the whole run would
-find, and it is the truth the MSTS validation (benchmarks/ppi_msts.py) checks coverage against.
+find, and it is the truth the MSTS validation (performance/ppi_msts.py) checks coverage against.
 
 - judge-only: the judge's rate on all N with the report's usual Wilson interval. That interval
   covers the luck of the items drawn, not the judge's mistakes; its coverage of the people's rate

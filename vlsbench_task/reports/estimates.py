@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..base.scoring import SUITE_AXES
-from ..mmsafeaware.subsets import SUBSETS
+from ..benchmarks.mmsafeaware.subsets import SUBSETS
 from .runs import ModelRuns, TaskRun
 from .stats import Interval, difference, from_stderr, mean_of_rates, wilson
 

@@ -1,4 +1,4 @@
-"""The papers' published tables: `vlsbench_task/<benchmark>/paper_results.json`, one per benchmark that
+"""The papers' published tables: `vlsbench_task/benchmarks/<benchmark>/paper_results.json`, one per benchmark that
 has one, declaring its source, the tasks of ours that follow its protocol, and its rows."""
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class PaperTable(BaseModel):
 
 @cache
 def load_table(benchmark: str) -> PaperTable | None:
-    path = files(f"vlsbench_task.{benchmark}") / "paper_results.json"
+    path = files(f"vlsbench_task.benchmarks.{benchmark}") / "paper_results.json"
     if not path.is_file():
         return None
     table = PaperTable.model_validate_json(path.read_text(encoding="utf-8"))

@@ -98,7 +98,9 @@ def parse_args(benchmark: str, table: PaperTable, argv: list[str] | None) -> arg
 def main(benchmark: str, argv: list[str] | None = None) -> int:
     table = load_table(benchmark)
     if table is None:
-        raise SystemExit(f"{benchmark} has no paper table (vlsbench_task/{benchmark}/paper_results.json)")
+        raise SystemExit(
+            f"{benchmark} has no paper table (vlsbench_task/benchmarks/{benchmark}/paper_results.json)"
+        )
     args = parse_args(benchmark, table, argv)
     tasks = tuple(table.tasks)  # the paper-protocol tasks only: each task generates anew
     rows = models_of_table(table)

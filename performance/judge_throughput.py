@@ -1,0 +1,140 @@
+"""Judge throughput against the local OpenAI-compatible server: serial vs concurrent vs cached.
+
+    python performance/judge_throughput.py             # N=2,241 (VLSBench's size), latency 0.2 s,
+                                                      # serial, then concurrency 32, 64 and 128
+    python performance/judge_throughput.py --no-serial # without the 7-minute serial baseline
+    python performance/judge_throughput.py --n 200 --concurrency 32
+
+Every item gets its own synthetic PNG (a flat colour, --image-size pixels) and a distinct response
+cycling through refusal / warning / compliance wording, so every request is a cache miss and the
+server's policy (the VLSBench rubric's offline rule) gives a known label to check each verdict
+against. The server runs on 127.0.0.1 in a child process and sleeps `--latency` seconds per
+request, like a remote judge would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import statistics
+import sys
+import tempfile
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from vlsbench_task.judge import JudgeEngine, JudgeSettings
+from vlsbench_task.judge.local_server import LocalJudgeServer, RateBudget, synthetic_items
+
+from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
+
+SERIAL = "(a) serial, one at a time"
+CONCURRENT_TARGET = 1.10  # wall time against N x latency / concurrency, on an idle machine
+
+
+def serve(
+    latency_s: float, commands: Connection, capacity: int | None = None, budget: RateBudget | None = None
+) -> None:
+    """The local server in a process of its own, so its request handling does not compete with
+    the judge for this process's GIL (a remote API would not either). Answers "throttled" with the
+    number of requests answered 429 so far, any other command with the sizes of the request bodies
+    received so far."""
+    with LocalJudgeServer(rubrics=[RUBRIC], latency_s=latency_s, capacity=capacity, budget=budget) as server:
+        commands.send(server.base_url)
+        while (command := commands.recv()) != "stop":
+            commands.send(len(server.throttled) if command == "throttled" else list(server.body_bytes))
+
+
+def run(server: Connection, items, settings: JudgeSettings, label: str) -> dict:
+    server.send("sizes")
+    first_request = len(server.recv())
+    engine = JudgeEngine(settings)
+    started = time.monotonic()
+    verdicts, stats = engine.judge_all(items, desc=label)
+    wall = time.monotonic() - started
+    wrong = sum(
+        not verdict.ok or verdict.answer["label"] != RUBRIC.offline.answer(item.fields).label
+        for item, verdict in zip(items, verdicts, strict=True)
+    )
+    server.send("sizes")
+    sizes = server.recv()[first_request:]
+    return {
+        "label": label,
+        "wall": wall,
+        "requests": len(sizes),
+        "bytes": statistics.mean(sizes) if sizes else 0,
+        "wrong": wrong,
+        "stats": stats,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, default=2241, help="items to judge (default: 2,241)")
+    parser.add_argument("--latency", type=float, default=0.2, help="server latency per request, s")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[32, 64, 128])
+    parser.add_argument("--no-serial", action="store_true", help="skip the slow serial baseline (a)")
+    parser.add_argument("--image-size", type=int, nargs=2, default=(96, 64), metavar=("W", "H"))
+    args = parser.parse_args(argv)
+
+    server, child_end = multiprocessing.Pipe()
+    server_process = multiprocessing.Process(target=serve, args=(args.latency, child_end), daemon=True)
+    server_process.start()
+    with tempfile.TemporaryDirectory() as tmp:
+        items = synthetic_items(Path(tmp), args.n, RUBRIC, tuple(args.image_size))
+        base = JudgeSettings(base_url=server.recv(), api_key="benchmark", cache_path=None)
+        serial = None if args.no_serial else run(server, items, base.with_overrides(concurrency=1), SERIAL)
+        concurrent = []
+        for concurrency in args.concurrency:  # each with a cache of its own: every request a miss
+            settings = base.with_overrides(
+                concurrency=concurrency, cache_path=Path(tmp) / f"{concurrency}.sqlite3"
+            )
+            concurrent.append(
+                (concurrency, run(server, items, settings, f"(b) engine, concurrency {concurrency}"))
+            )
+        again = run(server, items, settings, "(c) engine again, cached")
+    server.send("stop")
+    server_process.join()
+
+    serial_limit = args.n * args.latency
+    print(
+        f"\nN={args.n} items, server latency {args.latency} s, image {args.image_size[0]}x{args.image_size[1]} PNG per item"
+    )
+    print(f"physical limit: N x latency / concurrency (serial: {serial_limit:.1f} s)")
+    print(
+        f"{'run':34} {'wall s':>8} {'limit s':>8} {'x limit':>8} {'requests':>9} {'bytes/req':>10} {'wrong':>6}"
+    )
+    rows = ([(serial, serial_limit)] if serial else []) + [
+        (result, serial_limit / concurrency) for concurrency, result in concurrent
+    ]
+    for result, limit in [*rows, (again, None)]:
+        limits = f"{limit:8.2f} {result['wall'] / limit:8.3f}" if limit else f"{'-':>8} {'-':>8}"
+        print(
+            f"{result['label']:34} {result['wall']:8.2f} {limits} {result['requests']:9d} "
+            f"{result['bytes']:10.0f} {result['wrong']:6d}"
+        )
+    for result, _ in [*rows, (again, None)]:
+        print(f"{result['label']}: {result['stats'].summary()}")
+    targets = {
+        f"(b) concurrency {concurrency} within {CONCURRENT_TARGET}x of its physical limit": result["wall"]
+        <= CONCURRENT_TARGET * serial_limit / concurrency
+        for concurrency, result in concurrent
+    }
+    if serial:
+        fastest = min(result["wall"] for _, result in concurrent)
+        print(f"speed-up (a)/(b) fastest: {serial['wall'] / fastest:.1f}x")
+        targets["(b) at least 25x faster than (a)"] = serial["wall"] >= 25 * fastest
+    targets |= {
+        "(c) makes 0 requests": again["requests"] == 0,
+        "(c) takes under 2 s": again["wall"] < 2,
+        "every verdict correct": not any(result["wrong"] for result, _ in [*rows, (again, None)]),
+    }
+    for target, met in targets.items():
+        print(f"{'met' if met else 'MISSED'}: {target}")
+    return 0 if all(targets.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

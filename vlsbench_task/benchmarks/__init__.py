@@ -1,0 +1,1 @@
+"""The benchmarks, one folder each (`<name>/benchmark.py` declares it); the registry looks only here."""
