@@ -53,6 +53,15 @@ def _label_by_row(rows: list[dict]):
     return policy
 
 
+def _rank_outputs(logs: Path) -> dict[int, str]:
+    """{local rank: its stdout and stderr}, from torchrun's `<log dir>/<run>/attempt_0/<rank>/` files."""
+    outputs: dict[int, str] = {}
+    for stream in sorted(logs.glob("*/attempt_*/*/std*.log")):
+        rank = int(stream.parent.name)
+        outputs[rank] = outputs.get(rank, "") + stream.read_text(errors="replace")
+    return outputs
+
+
 def _metrics(output_dir: Path) -> dict:
     result = results_of(output_dir)["results"]["vlsbench"]
     return {key: value for key, value in result.items() if "stderr" not in key and key != "alias"}
@@ -64,11 +73,10 @@ def _metrics(output_dir: Path) -> dict:
         # odd: lmms-eval pads the shorter rank with a copy of one of its requests. Rank 0: rows 0,
         # 2, 4, 6; rank 1: rows 1, 3 and the bad row 5.
         (2, 7, [2, 4]),
-        # 4 ranks (11 rows: [2, 2, 3, 3]) passed here but failed once in CI, where only one rank's
-        # "judged" log line reached the output: left out until the per-rank count has a sturdier
-        # source than the ranks' log lines.
+        # 11 rows: rank 1 holds the bad row 5, and the shorter rank 3 is padded.
+        (4, 11, [2, 2, 3, 3]),
     ],
-    ids=["2 ranks"],
+    ids=["2 ranks", "4 ranks"],
 )
 def test_torchrun_ranks_judge_each_item_once_and_match_a_single_process_run(
     run_lmms_eval, make_vlsbench_data, tmp_path, ranks, n, judged_per_rank
@@ -77,6 +85,7 @@ def test_torchrun_ranks_judge_each_item_once_and_match_a_single_process_run(
     rows = json.loads((folder / "data.json").read_text())
     policy = _label_by_row(rows)
     shared_cache = tmp_path / "cache-ranks.sqlite3"  # one file for the ranks of this machine
+    logs = tmp_path / "rank-logs"
 
     with LocalJudgeServer(policy=policy) as server:
         env = {
@@ -84,25 +93,30 @@ def test_torchrun_ranks_judge_each_item_once_and_match_a_single_process_run(
             "HF_HUB_OFFLINE": "1",
             "HF_DATASETS_OFFLINE": "1",
             "VLSBENCH_DATA_DIR": str(folder),
+            # A rank's buffered output is lost if it is stopped before flushing (once seen in CI).
+            "PYTHONUNBUFFERED": "1",
             **judge_env(server, shared_cache),
         }
         torchrun = Path(sys.executable).parent / "torchrun"
         command = lmms_eval_cli.command(ARGS, tmp_path / "ranks")
+        # Each rank's output in a file of its own (`--redirects 3`), not interleaved on one pipe.
+        launch = ["--standalone", "--nproc_per_node", str(ranks), "--log-dir", str(logs), "--redirects", "3"]
         completed = subprocess.run(
-            [str(torchrun), "--standalone", "--nproc_per_node", str(ranks), str(LAUNCHER), *command[1:]],
+            [str(torchrun), *launch, str(LAUNCHER), *command[1:]],
             env=env,
             cwd=tmp_path,
             capture_output=True,
             text=True,
             timeout=600,
         )
-        output = completed.stdout + completed.stderr
-        assert completed.returncode == 0, output[-4000:]
-        assert f"Running on rank {ranks - 1}" in output, output[-4000:]  # really that many ranks
+        assert completed.returncode == 0, (completed.stdout + completed.stderr)[-4000:]
         asked = Counter(quoted_query(body) for body in server.requests)
-    # Each rank judged its own shard.
-    per_rank = sorted(int(count) for count in re.findall(r"vlsbench: judged (\d+) items", output))
-    assert per_rank == judged_per_rank, per_rank
+    outputs = _rank_outputs(logs)
+    assert sorted(outputs) == list(range(ranks)), sorted(outputs)  # really that many ranks
+    # Each rank judged its own shard, and said so once.
+    per_rank = [re.findall(r"vlsbench: judged (\d+) items", outputs[rank]) for rank in range(ranks)]
+    assert all(len(counts) == 1 for counts in per_rank), per_rank
+    assert sorted(int(counts[0]) for counts in per_rank) == judged_per_rank, per_rank
     scorable = [row["instruction"] for index, row in enumerate(rows) if index != 5]
     assert asked == Counter(scorable)  # each scorable item judged exactly once, across the ranks
     assert len(VerdictCache(shared_cache)) == n - 1  # every rank's verdicts in the one file
