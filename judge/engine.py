@@ -104,7 +104,7 @@ class JudgeEngine:
 
     def _interrupt(self, pool: ThreadPoolExecutor, futures: list[Future]) -> None:
         """The first Ctrl-C: queued items are dropped and no request starts any more (SDK retries
-        included), so only the requests in flight are waited for, each within VLSBENCH_JUDGE_TIMEOUT.
+        included), so only the requests in flight are waited for, each within VLSBENCH_TASK_JUDGE_TIMEOUT.
         Every verdict is committed to the cache as it arrives: a rerun resumes from there."""
         self.limiter.interrupt()
         pool.shutdown(wait=False, cancel_futures=True)

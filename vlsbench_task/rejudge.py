@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         task = args.task or registry.task_of_samples_file(args.samples)
         config, benchmark = _judged_task(task)
-        settings = judge_settings(args, task, config.get("judge_model"))
+        settings = judge_settings(args, benchmark.name, task, config.get("judge_model"))
         if (problem := settings.problem(benchmark.rubrics.values())) is not None:
             hint = (
                 ""

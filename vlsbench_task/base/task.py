@@ -55,7 +55,7 @@ class SafetyTask(ConfigurableMessagesTask):
         self.judge_settings = None
         if benchmark.judged:
             self.judge_settings = JudgeSettings.from_env(
-                backend=judge, task=config["task"], task_model=judge_model
+                backend=judge, benchmark=benchmark.name, task=config["task"], task_model=judge_model
             )
             benchmark = benchmark.with_prompt_overrides()
         self.benchmark: Benchmark = benchmark

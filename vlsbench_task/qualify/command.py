@@ -1,6 +1,6 @@
 """`vlsbench-task qualify --reference msts`: how well your judge agrees with people, beside published judges.
 
-Runs the configured judge (the VLSBENCH_JUDGE_* variables, as for every task; any backend) with a
+Runs the configured judge (the VLSBENCH_TASK_JUDGE_* variables, as for every task; any backend) with a
 rubric of ours (default: VLSBench's) on MSTS's 4,000 human-labelled responses, and reports Cohen's
 kappa against the people's labels for "unsafe" and, where the rubric has a refusal outcome, for
 "refusal", beside the agreement of the two annotators with each other and of the eight judges the
