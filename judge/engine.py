@@ -64,6 +64,8 @@ class RunStats:
 
 
 class JudgeEngine:
+    """Open it in a `with` block (or call `close`): its verdict cache is a database connection."""
+
     def __init__(self, settings: JudgeSettings):
         settings.check()
         self.settings = settings
@@ -72,6 +74,18 @@ class JudgeEngine:
         self.backend = make_backend(settings, self.limiter)
         uses_cache = self.backend.remote and settings.cache_path is not None
         self.cache = VerdictCache(settings.cache_path) if uses_cache else None
+
+    def __enter__(self) -> JudgeEngine:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the verdict cache (every verdict is committed already)."""
+        if self.cache is not None:
+            self.cache.close()
+            self.cache = None
 
     def judge_all(self, items: Sequence[JudgeItem], desc: str = "Judging") -> tuple[list[Verdict], RunStats]:
         """Verdicts in the order of `items`. Each is committed to the cache as it arrives."""
