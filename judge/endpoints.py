@@ -1,4 +1,4 @@
-"""Several endpoints of one judge (`VLSBENCH_JUDGE_BASE_URL=url1,url2,...`, e.g. one vLLM replica per
+"""Several endpoints of one judge (`VLSBENCH_TASK_JUDGE_BASE_URL=url1,url2,...`, e.g. one vLLM replica per
 GPU): each request goes to the endpoint with the fewest requests in flight, and one that fails is
 set aside for a while, longer after each failure in a row, then tried again.
 

@@ -64,6 +64,8 @@ class RunStats:
 
 
 class JudgeEngine:
+    """Open it in a `with` block (or call `close`): its verdict cache is a database connection."""
+
     def __init__(self, settings: JudgeSettings):
         settings.check()
         self.settings = settings
@@ -72,6 +74,18 @@ class JudgeEngine:
         self.backend = make_backend(settings, self.limiter)
         uses_cache = self.backend.remote and settings.cache_path is not None
         self.cache = VerdictCache(settings.cache_path) if uses_cache else None
+
+    def __enter__(self) -> JudgeEngine:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the verdict cache (every verdict is committed already)."""
+        if self.cache is not None:
+            self.cache.close()
+            self.cache = None
 
     def judge_all(self, items: Sequence[JudgeItem], desc: str = "Judging") -> tuple[list[Verdict], RunStats]:
         """Verdicts in the order of `items`. Each is committed to the cache as it arrives."""
@@ -104,7 +118,7 @@ class JudgeEngine:
 
     def _interrupt(self, pool: ThreadPoolExecutor, futures: list[Future]) -> None:
         """The first Ctrl-C: queued items are dropped and no request starts any more (SDK retries
-        included), so only the requests in flight are waited for, each within VLSBENCH_JUDGE_TIMEOUT.
+        included), so only the requests in flight are waited for, each within VLSBENCH_TASK_JUDGE_TIMEOUT.
         Every verdict is committed to the cache as it arrives: a rerun resumes from there."""
         self.limiter.interrupt()
         pool.shutdown(wait=False, cancel_futures=True)

@@ -93,7 +93,7 @@ class RateLimiter:
     enforce their limits over seconds); `None` limits are not enforced.
 
     `acquire` is called for every HTTP request, SDK retries included, so a retry storm cannot
-    exceed VLSBENCH_JUDGE_RPM, and `interrupt` stops every request that has not started yet. A
+    exceed VLSBENCH_TASK_JUDGE_RPM, and `interrupt` stops every request that has not started yet. A
     request reserves the tokens the API will count for it (judge/tokens.py) before it is sent; the
     total budget is checked once per attempt at an item. `throttled` (a 429) holds every request
     back until the Retry-After and then paces them (see `throttled`).
@@ -116,11 +116,11 @@ class RateLimiter:
         self._interrupted = False
 
     def check_budget(self) -> None:
-        """Raise BudgetExhausted once VLSBENCH_JUDGE_MAX_TOKENS_TOTAL tokens have been spent."""
+        """Raise BudgetExhausted once VLSBENCH_TASK_JUDGE_MAX_TOKENS_TOTAL tokens have been spent."""
         with self._condition:
             if self.max_tokens_total is not None and self.tokens_total >= self.max_tokens_total:
                 raise BudgetExhausted(
-                    f"token budget of {self.max_tokens_total} (VLSBENCH_JUDGE_MAX_TOKENS_TOTAL) spent"
+                    f"token budget of {self.max_tokens_total} (VLSBENCH_TASK_JUDGE_MAX_TOKENS_TOTAL) spent"
                 )
 
     def acquire(self, tokens: int = 0) -> None:

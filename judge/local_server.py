@@ -8,7 +8,7 @@ preflight request (judge/preflight.py) goes to `preflight_policy` instead (by de
 answer) and is recorded in `preflights`, so the policy and `requests` see only items to judge.
 
     with LocalJudgeServer(rubrics=[rubric], latency_s=0.2) as server:
-        os.environ["VLSBENCH_JUDGE_BASE_URL"] = server.base_url
+        os.environ["VLSBENCH_TASK_JUDGE_BASE_URL"] = server.base_url
 """
 
 from __future__ import annotations

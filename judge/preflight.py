@@ -18,9 +18,9 @@ from .settings import OPENAI_URL, JudgeSettings
 
 # Marks the request so that judge.local_server answers it without showing it to a test's policy.
 PREFLIGHT_HEADER = "X-VLSBench-Preflight"
-SWITCH = "VLSBENCH_JUDGE_PREFLIGHT=off"
-KEY_VARIABLES = "VLSBENCH_JUDGE_API_KEY (or OPENAI_API_KEY)"
-MODEL_VARIABLES = "VLSBENCH_JUDGE_MODEL (or VLSBENCH_JUDGE_MODEL_<TASK>)"
+SWITCH = "VLSBENCH_TASK_JUDGE_PREFLIGHT=off"
+KEY_VARIABLES = "VLSBENCH_TASK_JUDGE_API_KEY (or OPENAI_API_KEY)"
+MODEL_VARIABLES = "VLSBENCH_TASK_JUDGE_MODEL (or <B>_JUDGE_MODEL)"
 
 
 @dataclass(frozen=True)
@@ -67,13 +67,13 @@ def _failure(error: openai.APIError, settings: JudgeSettings) -> str:
     """What went wrong and what to set, from the error the SDK raised."""
     if isinstance(error, openai.APITimeoutError):
         return (
-            f"gave no answer within {settings.timeout_s:g} s (timeout): raise VLSBENCH_JUDGE_TIMEOUT, "
-            "or check VLSBENCH_JUDGE_BASE_URL"
+            f"gave no answer within {settings.timeout_s:g} s (timeout): raise VLSBENCH_TASK_JUDGE_TIMEOUT, "
+            "or check VLSBENCH_TASK_JUDGE_BASE_URL"
         )
     if isinstance(error, openai.APIConnectionError):
         cause = error.__cause__ or error
         reason = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
-        return f"cannot be reached ({reason}): set VLSBENCH_JUDGE_BASE_URL to a running server"
+        return f"cannot be reached ({reason}): set VLSBENCH_TASK_JUDGE_BASE_URL to a running server"
     status = getattr(error, "status_code", None)
     said = _message(error)
     if status in (401, 403):
@@ -82,9 +82,9 @@ def _failure(error: openai.APIError, settings: JudgeSettings) -> str:
     if status == 404:
         return (
             f"has no model {settings.model!r} (HTTP 404: {said}): set {MODEL_VARIABLES} to a model it "
-            "serves, or fix the path in VLSBENCH_JUDGE_BASE_URL"
+            "serves, or fix the path in VLSBENCH_TASK_JUDGE_BASE_URL"
         )
-    return f"failed a one-token request (HTTP {status}: {said}): check VLSBENCH_JUDGE_BASE_URL and the model"
+    return f"failed a one-token request (HTTP {status}: {said}): check VLSBENCH_TASK_JUDGE_BASE_URL and the model"
 
 
 def _message(error: openai.APIError) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .. import variables
 from .answers import strict_schema
 
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
@@ -201,12 +202,12 @@ class Rubric:
 
     def from_environment(self) -> Rubric:
         """This rubric, or the replacement prompt named by its `prompt_env` variable when set, asked
-        in the guard format that VLSBENCH_JUDGE_FORMAT names, where it fits (guards.py)."""
+        in the guard format that VLSBENCH_TASK_JUDGE_FORMAT names, where it fits (guards.py)."""
         from .guards import FORMAT_VARIABLE, GUARDS, as_guard  # guards.py builds on this module
 
         chosen = os.environ.get(self.prompt_env or "", "").strip()
         rubric = self.with_prompt_file(chosen) if chosen else self
-        guard = os.environ.get(FORMAT_VARIABLE, "").strip()
+        guard = variables.value(FORMAT_VARIABLE) or ""
         return as_guard(rubric, guard) if guard in GUARDS else rubric
 
     def describe(self) -> dict:

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import platformdirs
 
+from .. import variables
 from .guards import FORMAT_VARIABLE
 from .guards import problem as guard_problem
 from .rubric import Rubric
@@ -23,26 +24,26 @@ class JudgeNotConfigured(RuntimeError):
     pass
 
 
-def _env(name: str) -> str | None:
-    value = os.environ.get(name, "").strip()
-    return value or None
+def _env(setting: str) -> str | None:
+    """A package-wide judge setting (`BASE_URL`: VLSBENCH_TASK_JUDGE_BASE_URL, or its old name)."""
+    return variables.value(variables.judge(setting))
 
 
-def _int_env(name: str, default: int | None) -> int | None:
-    value = _env(name)
+def _int_env(setting: str, default: int | None) -> int | None:
+    value = _env(setting)
     if value is None:
         return default
     try:
         return int(value)
     except ValueError:
-        raise ValueError(f"{name} must be an integer, got {value!r}") from None
+        raise ValueError(f"{variables.judge(setting)} must be an integer, got {value!r}") from None
 
 
-def _switch(name: str) -> bool:
-    """An on/off variable, on unless set to `off`."""
-    value = (_env(name) or "on").lower()
+def _switch(setting: str) -> bool:
+    """An on/off setting, on unless set to `off`."""
+    value = (_env(setting) or "on").lower()
     if value not in ("on", "off"):
-        raise ValueError(f"{name} must be on or off, got {value!r}")
+        raise ValueError(f"{variables.judge(setting)} must be on or off, got {value!r}")
     return value == "on"
 
 
@@ -76,38 +77,40 @@ class JudgeSettings:
     image_max_side: int = 2048  # 0 sends images as they are
     cache_path: Path | None = field(default_factory=default_cache_path)  # None: no cache
     preflight: bool = True  # one tiny request before a run (judge/preflight.py); off for offline re-judging
-    guard_format: str | None = None  # VLSBENCH_JUDGE_FORMAT: a guard model's format (guards.py)
+    guard_format: str | None = None  # VLSBENCH_TASK_JUDGE_FORMAT: a guard model's format (guards.py)
 
     @classmethod
-    def from_env(cls, backend: str = "openai", task: str | None = None, task_model: str | None = None):
-        """The VLSBENCH_JUDGE_* variables, which serve every judged task. The judge model of a task is
-        VLSBENCH_JUDGE_MODEL_<TASK> if set, else VLSBENCH_JUDGE_MODEL, else the task's own default
-        (`task_model`), else DEFAULT_MODEL."""
-        cache = _env("VLSBENCH_JUDGE_CACHE")
-        task_variable = f"VLSBENCH_JUDGE_MODEL_{task.upper()}" if task else None
+    def from_env(
+        cls,
+        backend: str = "openai",
+        benchmark: str | None = None,
+        task: str | None = None,
+        task_model: str | None = None,
+    ):
+        """The VLSBENCH_TASK_JUDGE_* variables, which serve every judged task. The judge model of a
+        `benchmark` run as `task` is the one the environment names (variables.judge_model), else the
+        task's own default (`task_model`), else DEFAULT_MODEL."""
+        cache = _env("CACHE")
         return cls(
             backend=backend,
-            model=(task_variable and _env(task_variable))
-            or _env("VLSBENCH_JUDGE_MODEL")
-            or task_model
-            or DEFAULT_MODEL,
-            base_url=_env("VLSBENCH_JUDGE_BASE_URL"),
-            api_key=_env("VLSBENCH_JUDGE_API_KEY") or _env("OPENAI_API_KEY"),
-            concurrency=_int_env("VLSBENCH_JUDGE_CONCURRENCY", 16),
-            timeout_s=float(_env("VLSBENCH_JUDGE_TIMEOUT") or 60),
-            max_retries=_int_env("VLSBENCH_JUDGE_MAX_RETRIES", 6),
-            parse_retries=_int_env("VLSBENCH_JUDGE_PARSE_RETRIES", 2),
-            rpm=_int_env("VLSBENCH_JUDGE_RPM", None),
-            tpm=_int_env("VLSBENCH_JUDGE_TPM", None),
-            max_tokens_total=_int_env("VLSBENCH_JUDGE_MAX_TOKENS_TOTAL", None),
-            image_max_side=_int_env("VLSBENCH_JUDGE_IMAGE_MAX_SIDE", 2048),
+            model=variables.judge_model(benchmark, task) or task_model or DEFAULT_MODEL,
+            base_url=_env("BASE_URL"),
+            api_key=_env("API_KEY") or os.environ.get("OPENAI_API_KEY", "").strip() or None,
+            concurrency=_int_env("CONCURRENCY", 16),
+            timeout_s=float(_env("TIMEOUT") or 60),
+            max_retries=_int_env("MAX_RETRIES", 6),
+            parse_retries=_int_env("PARSE_RETRIES", 2),
+            rpm=_int_env("RPM", None),
+            tpm=_int_env("TPM", None),
+            max_tokens_total=_int_env("MAX_TOKENS_TOTAL", None),
+            image_max_side=_int_env("IMAGE_MAX_SIDE", 2048),
             cache_path=None
             if cache and cache.lower() == "off"
             else Path(cache)
             if cache
             else default_cache_path(),
-            preflight=_switch("VLSBENCH_JUDGE_PREFLIGHT"),
-            guard_format=_env(FORMAT_VARIABLE),
+            preflight=_switch("PREFLIGHT"),
+            guard_format=variables.value(FORMAT_VARIABLE),
         )
 
     def with_overrides(self, **overrides) -> JudgeSettings:
@@ -126,12 +129,12 @@ class JudgeSettings:
                 return f"the keyword judge has no offline rules for {', '.join(missing)}"
         if self.backend == "openai" and not (self.api_key or self.base_url):
             return (
-                "no judge is configured: set VLSBENCH_JUDGE_API_KEY (or OPENAI_API_KEY) to judge with "
-                "OpenAI, or VLSBENCH_JUDGE_BASE_URL for another OpenAI-compatible server (Azure, vLLM, "
-                "SGLang; VLSBENCH_JUDGE_MODEL names its model)"
+                "no judge is configured: set VLSBENCH_TASK_JUDGE_API_KEY (or OPENAI_API_KEY) to judge "
+                "with OpenAI, or VLSBENCH_TASK_JUDGE_BASE_URL for another OpenAI-compatible server (Azure, "
+                "vLLM, SGLang; VLSBENCH_TASK_JUDGE_MODEL names its model)"
             )
         if self.concurrency < 1:
-            return "VLSBENCH_JUDGE_CONCURRENCY must be at least 1"
+            return f"{variables.judge('CONCURRENCY')} must be at least 1"
         return None
 
     def check(self, rubrics: Iterable[Rubric] = ()) -> None:
@@ -158,7 +161,7 @@ class JudgeSettings:
 
     @property
     def base_urls(self) -> tuple[str, ...]:
-        """The endpoints of VLSBENCH_JUDGE_BASE_URL, which may name several (comma-separated) serving
+        """The endpoints of VLSBENCH_TASK_JUDGE_BASE_URL, which may name several (comma-separated) serving
         the same model; empty for OpenAI's own API."""
         return tuple(url.strip() for url in (self.base_url or "").split(",") if url.strip())
 

@@ -2,7 +2,7 @@
 text, each image by its 512-pixel tiles after the API's own scaling, plus the `max_tokens` the
 request allows (the limiter counts them before the answer is written).
 
-The judge reserves this much of VLSBENCH_JUDGE_TPM before sending, and judge.local_server charges
+The judge reserves this much of VLSBENCH_TASK_JUDGE_TPM before sending, and judge.local_server charges
 the same amount against its budget, so the two agree.
 """
 

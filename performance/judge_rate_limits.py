@@ -9,7 +9,7 @@ behaviour is the same. The server counts tokens as OpenAI's limiter does, roughl
 text, image tiles, `max_tokens`), in buckets holding 2 s of budget (OpenAI enforces its limits over
 short periods). Each item carries its own 96x64 PNG, so images count.
 
-(a) VLSBENCH_JUDGE_RPM / _TPM set to the server's budget: sustained throughput against the binding
+(a) VLSBENCH_TASK_JUDGE_RPM / _TPM set to the server's budget: sustained throughput against the binding
     limit (target >= 0.8), 0 items lost or left as errors, fewer than 1 % of requests answered 429.
 (b) No limits configured: the engine learns the pace from the 429s (judge/limits.py `throttled`).
 """

@@ -32,9 +32,10 @@ from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
-from vlsbench_task.judge.refusal import RULES_VERSION, classify_three_way
+from vlsbench_task.judge.refusal import RULES_VERSION
 
 from vlsbench_task.agreement import binary_kappa
+from vlsbench_task.base.refusal_labels import classify_three_way
 from vlsbench_task.qualify.msts import ANNOTATIONS, published_unsafe, responses
 from vlsbench_task.reports.corrected import Design, labels_only, ppi
 from vlsbench_task.reports.stats import wilson

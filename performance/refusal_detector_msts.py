@@ -24,9 +24,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from vlsbench_task.judge.refusal import RULES_VERSION, classify_three_way
+from vlsbench_task.judge.refusal import RULES_VERSION
 
 from vlsbench_task.agreement import Kappa, binary_kappa
+from vlsbench_task.base.refusal_labels import classify_three_way
 from vlsbench_task.qualify.msts import ANNOTATIONS, HUMAN_REFUSALS, HUMAN_UNSAFE, load_msts
 
 REPO = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""Multimodal safety benchmarks as lmms-eval tasks: VLSBench and MMSafeAware, with an LLM judge."""
+"""Multimodal safety benchmarks as lmms-eval tasks, one folder each under `benchmarks/`, with an LLM judge."""
 
 import os
 

@@ -29,7 +29,7 @@ TASKS = ("vlsbench_keyword", "vlsbench")
 # lmms-eval splits --model_args on commas, so the answer has none.
 DEMO_RESPONSE = "I'm sorry but I can't help with that. The image suggests a risk of harm."
 NEXT_COMMAND = (
-    "export VLSBENCH_JUDGE_API_KEY=sk-...   # or VLSBENCH_JUDGE_BASE_URL for a vLLM/SGLang judge\n"
+    "export VLSBENCH_TASK_JUDGE_API_KEY=sk-...   # or VLSBENCH_TASK_JUDGE_BASE_URL for a vLLM/SGLang judge\n"
     "lmms-eval --model llava_hf --model_args pretrained=llava-hf/llava-1.5-7b-hf \\\n"
     "  --tasks vlsbench --batch_size 1 --output_path runs/llava --log_samples"
 )
@@ -70,9 +70,9 @@ def run(args: argparse.Namespace) -> int:
     with LocalJudgeServer(rubrics=[RUBRIC]) as judge:
         settings = {
             "VLSBENCH_DATA_DIR": str(data),
-            "VLSBENCH_JUDGE_BASE_URL": judge.base_url,
-            "VLSBENCH_JUDGE_MODEL": STAND_IN_MODEL,
-            "VLSBENCH_JUDGE_CACHE": str(out / "judge_cache.sqlite3"),
+            "VLSBENCH_TASK_JUDGE_BASE_URL": judge.base_url,
+            "VLSBENCH_TASK_JUDGE_MODEL": STAND_IN_MODEL,
+            "VLSBENCH_TASK_JUDGE_CACHE": str(out / "judge_cache.sqlite3"),
             "HF_HUB_OFFLINE": "1",
         }
         command = [

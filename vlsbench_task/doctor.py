@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
 
-from . import environment
+from . import environment, variables
 from . import lmms_eval_adapter as adapter
 from .base import registry
 from .base.data import DataNotVerified, DataUnavailable, data_dir_variable, locate
@@ -160,7 +160,10 @@ def _judges(tasks: list[str]) -> dict[tuple, tuple[JudgeSettings, list, list]]:
         if not benchmark.judged:
             continue
         settings = JudgeSettings.from_env(
-            backend=config.get("judge", "openai"), task=task, task_model=config.get("judge_model")
+            backend=config.get("judge", "openai"),
+            benchmark=benchmark.name,
+            task=task,
+            task_model=config.get("judge_model"),
         )
         key = (settings.backend, settings.model, settings.base_url)
         _, rubrics, judged = judges.setdefault(key, (settings, [], []))
@@ -198,6 +201,17 @@ def _contact(settings: JudgeSettings, name: str) -> Check:
     if result.ok:
         return Check(True, f"{name}: answers as {result.model_answered}")
     return Check(False, f"{name}: {result.problem}")
+
+
+def check_variable_names(tasks: list[str]) -> list[Check]:
+    """A line for the old variable names still set, which work until they are removed."""
+    old = variables.deprecated_in_use({task: registry.benchmark_of(task).name for task in tasks})
+    if not old:
+        return []
+    renamed = ", ".join(f"{name} -> {new}" for name, new in old.items())
+    return [
+        Check(None, f"old variable names in use: {renamed}", "rename them (docs/judges.md)", needed=False)
+    ]
 
 
 def check_chromium() -> Check:
@@ -240,6 +254,7 @@ def checks(tasks: Iterable[str] | None, judge_check: bool) -> list[Check]:
         found.append(check_registration(ours))
     found += check_data(ours)
     found += check_judges(ours, judge_check)
+    found += check_variable_names(ours)
     found.append(check_chromium())
     return found
 

@@ -16,13 +16,14 @@ import argparse
 import json
 import statistics
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from .base import registry, scoring
 from .base.benchmark import Benchmark
 from .base.data import DataUnavailable, locate
 from .base.judging import describe_judges, judge_documents
-from .judge import JudgeEngine, JudgeNotConfigured
+from .judge import JudgeEngine, JudgeNotConfigured, JudgeSettings, RunStats
 from .judge_options import add_judge_arguments, judge_settings
 
 # What lmms-eval itself writes for a sample; every other key is an output of process_results.
@@ -58,60 +59,44 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
+@dataclass(frozen=True)
+class Job:
+    """A samples file matched to its task and data, with the judge to ask: all read before any request."""
+
+    task: str
+    config: dict
+    benchmark: Benchmark
+    settings: JudgeSettings
+    samples: list[dict]
+    docs: list[dict]  # the row of each sample
+    responses: list[list[str]]  # the response(s) of each sample
+    origin: str
+
+    @property
+    def options(self) -> dict:
+        return self.config.get("options") or {}
+
+    @property
+    def suite(self) -> dict:
+        return self.config.get("suite") or {}
+
+
 def run(args: argparse.Namespace) -> int:
     try:
-        task = args.task or registry.task_of_samples_file(args.samples)
-        config, benchmark = _judged_task(task)
-        settings = judge_settings(args, task, config.get("judge_model"))
-        if (problem := settings.problem(benchmark.rubrics.values())) is not None:
-            hint = (
-                ""
-                if settings.backend == "keyword"
-                else "; or judge offline with --judge keyword (an approximation)"
-            )
-            raise JudgeNotConfigured(f"{problem}{hint}")
-        engine = JudgeEngine(settings)
-        samples = read_samples(args.samples)
-        options = config.get("options") or {}
-        folder, origin = locate(benchmark.name, benchmark.title, benchmark.data)
-        docs = benchmark.documents(folder, options)
-        prompt_of = registry.function(config["doc_to_text"])
-        matched = [match_doc(sample, docs, benchmark, prompt_of) for sample in samples]
-        responses = [responses_of(sample, config.get("repeats", 1)) for sample in samples]
+        job = prepare(args)
+        engine = JudgeEngine(job.settings)
     except (JudgeNotConfigured, SamplesError, DataUnavailable, OSError, ValueError) as error:
         print(f"vlsbench-task judge: {error}", file=sys.stderr)
         return 2
-
-    verdicts, stats = judge_documents(
-        engine, benchmark, zip(matched, responses, strict=True), f"Judging {task}"
-    )
-    suite = config.get("suite") or {}
+    with engine:
+        pairs = zip(job.docs, job.responses, strict=True)
+        verdicts, stats = judge_documents(engine, job.benchmark, pairs, f"Judging {job.task}")
     per_sample = [
-        scoring.document_values(benchmark, doc, answers, verdicts.get(doc["row"]), options, suite)
-        for doc, answers in zip(matched, responses, strict=True)
+        scoring.document_values(job.benchmark, doc, answers, verdicts.get(doc["row"]), job.options, job.suite)
+        for doc, answers in zip(job.docs, job.responses, strict=True)
     ]
-    own = config.get("metric_list", [])
-    entries = [*own, *scoring.added_metrics(benchmark, matched, suite, own)]
-
     out_dir = args.out or args.samples.parent
-    out_dir.mkdir(parents=True, exist_ok=True)
-    samples_out = out_dir / f"{args.samples.stem}_judged.jsonl"
-    metrics_out = out_dir / f"{args.samples.stem}_judged_metrics.json"
-    with samples_out.open("w", encoding="utf-8") as file:
-        for sample, values in zip(samples, per_sample, strict=True):
-            kept = {key: sample[key] for key in LMMS_EVAL_FIELDS if key in sample}
-            file.write(json.dumps({**kept, **values}, ensure_ascii=False) + "\n")
-    report = {
-        "source": str(args.samples.resolve()),
-        "task": task,
-        "data_origin": origin,
-        "n_samples": len(samples),
-        "metrics": aggregate(per_sample, entries),
-        "judge": describe_judges(settings, benchmark),
-        "run_stats": stats.as_dict(),
-    }
-    metrics_out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
+    samples_out, metrics_out, report = write_outputs(job, per_sample, stats, args.samples, out_dir)
     print(stats.summary(), file=sys.stderr)
     for name, value in report["metrics"].items():
         print(f"{name}: {value}")
@@ -120,6 +105,61 @@ def run(args: argparse.Namespace) -> int:
     print(f"to report or browse them: vlsbench-task report {folders} --out report/", file=sys.stderr)
     ok = all(v.ok for by_name in verdicts.values() for vs in by_name.values() for v in vs)
     return 0 if ok else 1
+
+
+def prepare(args: argparse.Namespace) -> Job:
+    """The task, judge, samples and data of a re-judge; raises on anything that does not fit."""
+    task = args.task or registry.task_of_samples_file(args.samples)
+    config, benchmark = _judged_task(task)
+    settings = judge_settings(args, benchmark.name, task, config.get("judge_model"))
+    if (problem := settings.problem(benchmark.rubrics.values())) is not None:
+        hint = (
+            ""
+            if settings.backend == "keyword"
+            else "; or judge offline with --judge keyword (an approximation)"
+        )
+        raise JudgeNotConfigured(f"{problem}{hint}")
+    samples = read_samples(args.samples)
+    folder, origin = locate(benchmark.name, benchmark.title, benchmark.data)
+    docs = benchmark.documents(folder, config.get("options") or {})
+    prompt_of = registry.function(config["doc_to_text"])
+    return Job(
+        task=task,
+        config=config,
+        benchmark=benchmark,
+        settings=settings,
+        samples=samples,
+        docs=[match_doc(sample, docs, benchmark, prompt_of) for sample in samples],
+        responses=[responses_of(sample, config.get("repeats", 1)) for sample in samples],
+        origin=origin,
+    )
+
+
+def write_outputs(
+    job: Job, per_sample: list[dict], stats: RunStats, source: Path, out_dir: Path
+) -> tuple[Path, Path, dict]:
+    """`<name>_judged.jsonl` (each sample with its fresh values) and `<name>_judged_metrics.json`
+    (the aggregated metrics, judge and run totals, also returned) in `out_dir`."""
+    own = job.config.get("metric_list", [])
+    entries = [*own, *scoring.added_metrics(job.benchmark, job.docs, job.suite, own)]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    samples_out = out_dir / f"{source.stem}_judged.jsonl"
+    metrics_out = out_dir / f"{source.stem}_judged_metrics.json"
+    with samples_out.open("w", encoding="utf-8") as file:
+        for sample, values in zip(job.samples, per_sample, strict=True):
+            kept = {key: sample[key] for key in LMMS_EVAL_FIELDS if key in sample}
+            file.write(json.dumps({**kept, **values}, ensure_ascii=False) + "\n")
+    report = {
+        "source": str(source.resolve()),
+        "task": job.task,
+        "data_origin": job.origin,
+        "n_samples": len(job.samples),
+        "metrics": aggregate(per_sample, entries),
+        "judge": describe_judges(job.settings, job.benchmark),
+        "run_stats": stats.as_dict(),
+    }
+    metrics_out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return samples_out, metrics_out, report
 
 
 def _judged_task(task: str) -> tuple[dict, Benchmark]:

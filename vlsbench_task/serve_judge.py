@@ -3,7 +3,7 @@ without a key. A smoke test, not a judge: it answers each rubric with that rubri
 (those of the `*_keyword` tasks), so its numbers mean nothing. Ctrl-C stops it.
 
 It serves one model name, `local-stand-in-judge`, and answers any other with HTTP 404: a run that
-did not export VLSBENCH_JUDGE_MODEL stops at its preflight, so no stand-in verdict is cached under a
+did not export VLSBENCH_TASK_JUDGE_MODEL stops at its preflight, so no stand-in verdict is cached under a
 real judge's name.
 """
 
@@ -62,8 +62,8 @@ def run(args: argparse.Namespace) -> int:
             + (f" (HTTP 400 for {', '.join(unanswered)})." if unanswered else "."),
             "Paste into the shell that runs lmms-eval:",
             "",
-            f"export VLSBENCH_JUDGE_BASE_URL={server.base_url}",
-            f"export VLSBENCH_JUDGE_MODEL={STAND_IN_MODEL}",
+            f"export VLSBENCH_TASK_JUDGE_BASE_URL={server.base_url}",
+            f"export VLSBENCH_TASK_JUDGE_MODEL={STAND_IN_MODEL}",
             "",
             "Ctrl-C stops it.",
         ]

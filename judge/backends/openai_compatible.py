@@ -135,7 +135,7 @@ class OpenAICompatibleJudge:
     def _create(self, messages: list[dict], rubric: Rubric) -> tuple[object, Endpoint]:
         """A completion and the endpoint that gave it. With several endpoints, one that cannot be
         reached, times out, is overloaded (429) or fails (5xx) is set aside and the request goes
-        to another, up to VLSBENCH_JUDGE_MAX_RETRIES times."""
+        to another, up to VLSBENCH_TASK_JUDGE_MAX_RETRIES times."""
         retries = self.settings.max_retries if self.endpoints.several else 0
         for attempt in itertools.count():
             endpoint, wait = self.endpoints.take()

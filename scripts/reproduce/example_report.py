@@ -116,8 +116,8 @@ def main() -> int:
         base_env = {
             **os.environ,
             **data_env(SHARED, work / "data"),
-            "VLSBENCH_JUDGE_CACHE": "off",
-            "VLSBENCH_JUDGE_MODEL": JUDGE_NAME,
+            "VLSBENCH_TASK_JUDGE_CACHE": "off",
+            "VLSBENCH_TASK_JUDGE_MODEL": JUDGE_NAME,
             "HF_HUB_OFFLINE": "1",
             "HF_DATASETS_OFFLINE": "1",
         }
@@ -130,7 +130,7 @@ def main() -> int:
         }
         for name, response in STAND_INS.items():
             for tasks, share in RUNS:
-                env = {**base_env, "VLSBENCH_JUDGE_BASE_URL": judges[share].base_url}
+                env = {**base_env, "VLSBENCH_TASK_JUDGE_BASE_URL": judges[share].base_url}
                 print(f"lmms-eval: {name} on {tasks}", file=sys.stderr, flush=True)
                 run_lmms_eval(name, response, tasks, runs / name, env)
         args.out.mkdir(parents=True, exist_ok=True)

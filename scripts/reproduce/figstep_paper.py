@@ -2,7 +2,7 @@
 """Reproduce FigStep's attack success rates, text-only baseline vs FigStep (arXiv 2311.05608), with lmms-eval.
 
     python scripts/reproduce/figstep_paper.py --dry-run
-    VLSBENCH_JUDGE_API_KEY=... python scripts/reproduce/figstep_paper.py --out runs/figstep
+    VLSBENCH_TASK_JUDGE_API_KEY=... python scripts/reproduce/figstep_paper.py --out runs/figstep
 
 Needs the LLM judge of the `figstep` tasks (our choice; the paper counted by manual review).
 """

@@ -2,10 +2,10 @@
 """Reproduce the MOSSBench leaderboard (refusal rate per stimulus type; arXiv 2406.17806) with lmms-eval.
 
     python scripts/reproduce/mossbench_paper.py --dry-run
-    VLSBENCH_JUDGE_API_KEY=... python scripts/reproduce/mossbench_paper.py --out runs/mossbench
+    VLSBENCH_TASK_JUDGE_API_KEY=... python scripts/reproduce/mossbench_paper.py --out runs/mossbench
 
 Needs the LLM judge of the `mossbench` task; the authors judged with gpt-4-turbo
-(VLSBENCH_JUDGE_MODEL_MOSSBENCH=gpt-4-turbo-2024-04-09 to do the same).
+(MOSSBENCH_JUDGE_MODEL=gpt-4-turbo-2024-04-09 to do the same).
 """
 
 import sys

@@ -76,6 +76,20 @@ def test_second_run_over_the_same_responses_makes_no_request(make_items, setting
     assert (second_stats.prompt_tokens, second_stats.completion_tokens) == (0, 0)  # cost nothing
 
 
+def test_an_engine_in_a_with_block_closes_its_cache_and_keeps_its_verdicts(make_items, settings_for):
+    items = make_items(2)
+    with LocalJudgeServer(rubrics=[RUBRIC]) as server:
+        settings = settings_for(server)
+        with JudgeEngine(settings) as engine:
+            engine.judge_all(items)
+            cache = engine.cache
+        with pytest.raises(sqlite3.ProgrammingError):  # closed
+            len(cache)
+        with JudgeEngine(settings) as engine:
+            _, stats = engine.judge_all(items)
+    assert (len(server.requests), stats.cache_hits) == (2, 2)
+
+
 def test_the_key_covers_model_prompt_query_response_and_image(make_items, settings_for, tmp_path):
     (item,) = make_items(1)
     (other_image,) = make_items(1, size=(20, 20))

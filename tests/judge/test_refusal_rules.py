@@ -9,14 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from vlsbench_task.judge.refusal import (
-    RULES_VERSION,
-    Match,
-    assess,
-    classify_three_way,
-    detect_refusal,
-    is_refusal,
-)
+from vlsbench_task.judge.refusal import RULES_VERSION, Match, assess, detect_refusal, is_refusal
+
+from vlsbench_task.base.refusal_labels import classify_three_way
 
 REPO = Path(__file__).resolve().parents[2]
 MSTS = REPO.parent / "shared" / "data" / "msts"

@@ -8,9 +8,9 @@ import json
 
 from qualify_support import small_msts
 from vlsbench_task.judge.local_server import LocalJudgeServer, guard_policy
-from vlsbench_task.judge.refusal import classify_three_way
 
 from vlsbench_task import cli
+from vlsbench_task.base.refusal_labels import classify_three_way
 from vlsbench_task.qualify import msts
 
 ROWS = 60

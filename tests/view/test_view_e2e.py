@@ -26,9 +26,9 @@ from view_support import (
     page_data,
     read_jsonl,
 )
-from vlsbench_task.judge.refusal import classify_three_way
 
 from vlsbench_task import cli
+from vlsbench_task.base.refusal_labels import classify_three_way
 from vlsbench_task.benchmarks.vlsbench.benchmark import OUTCOMES
 from vlsbench_task.view.images import ImageSizes
 from vlsbench_task.view.page import build

@@ -25,12 +25,13 @@ from filelock import FileLock
 from loguru import logger
 from tqdm import tqdm
 
+from .. import variables
 from ..archives import extract_once
 from .images import OK
 
 _TIMEOUT = httpx.Timeout(60.0, connect=20.0)
 LISTED_DOWNLOADS = 8  # files of an index fetched at once
-MAX_DATA_ERROR_VARIABLE = "VLSBENCH_MAX_DATA_ERROR_RATE"
+MAX_DATA_ERROR_VARIABLE = variables.MAX_DATA_ERROR_RATE
 MAX_DATA_ERROR_RATE = 50.0  # percent of unusable rows above which a task refuses to run
 
 
@@ -227,7 +228,7 @@ def verify_sha256(path: Path, expected: str, release: str) -> None:
 
 
 def data_dir_variable(name: str) -> str:
-    return f"{name.upper()}_DATA_DIR"
+    return variables.of_benchmark(name, "DATA_DIR")
 
 
 def locate(name: str, title: str, spec: DataSpec, allow_download: bool = True) -> tuple[Path, str]:
@@ -246,7 +247,7 @@ def locate(name: str, title: str, spec: DataSpec, allow_download: bool = True) -
         _verify(spec, folder, title, f"{variable}={local}")
         return folder, f"local:{folder.resolve()}"
     override_name = "REVISION" if isinstance(spec.source, HubDataset) else "ARCHIVE_URL"
-    override = os.environ.get(f"{name.upper()}_{override_name}", "").strip() or None
+    override = os.environ.get(variables.of_benchmark(name, override_name), "").strip() or None
     what = spec.source.describe(override)
     lock_dir = cache_root()
     lock_dir.mkdir(parents=True, exist_ok=True)
@@ -287,8 +288,8 @@ def _reason(error: Exception) -> str:
 
 
 def max_data_error_rate() -> float:
-    """VLSBENCH_MAX_DATA_ERROR_RATE, a percentage (default MAX_DATA_ERROR_RATE)."""
-    value = os.environ.get(MAX_DATA_ERROR_VARIABLE, "").strip()
+    """VLSBENCH_TASK_MAX_DATA_ERROR_RATE, a percentage (default MAX_DATA_ERROR_RATE)."""
+    value = variables.value(MAX_DATA_ERROR_VARIABLE) or ""
     try:
         rate = float(value) if value else MAX_DATA_ERROR_RATE
     except ValueError:
@@ -301,7 +302,7 @@ def max_data_error_rate() -> float:
 def unusable_share_problem(
     name: str, title: str, spec: DataSpec, docs: list[dict], folder: Path
 ) -> str | None:
-    """Why a run on `docs` should not start: more than VLSBENCH_MAX_DATA_ERROR_RATE % of them cannot be
+    """Why a run on `docs` should not start: more than VLSBENCH_TASK_MAX_DATA_ERROR_RATE % of them cannot be
     scored (the images were not downloaded, say), so a generation pass would be spent for nothing."""
     allowed = max_data_error_rate()
     reasons = collections.Counter(doc["data_status"] for doc in docs if doc["data_status"] != OK)

@@ -55,7 +55,7 @@ class SafetyTask(ConfigurableMessagesTask):
         self.judge_settings = None
         if benchmark.judged:
             self.judge_settings = JudgeSettings.from_env(
-                backend=judge, task=config["task"], task_model=judge_model
+                backend=judge, benchmark=benchmark.name, task=config["task"], task_model=judge_model
             )
             benchmark = benchmark.with_prompt_overrides()
         self.benchmark: Benchmark = benchmark
@@ -140,8 +140,10 @@ class SafetyTask(ConfigurableMessagesTask):
         if not adapter.scores(self) or not self.benchmark.judged or not self.instances:
             return
         batch = [(self.docs[row], answers) for row, answers in self._answers.items()]
-        engine = JudgeEngine(self.judge_settings)
-        self._verdicts, stats = judge_documents(engine, self.benchmark, batch, f"Judging {self.config.task}")
+        with JudgeEngine(self.judge_settings) as engine:  # one engine per task run; closes its cache
+            self._verdicts, stats = judge_documents(
+                engine, self.benchmark, batch, f"Judging {self.config.task}"
+            )
         logger.info(f"{self.config.task}: {stats.summary()}")
         if (warning := judge_error_warning(self._verdicts)) is not None:
             logger.warning(f"{self.config.task}: {warning}")

@@ -1,6 +1,6 @@
 """`vlsbench-task qualify --reference msts`: how well your judge agrees with people, beside published judges.
 
-Runs the configured judge (the VLSBENCH_JUDGE_* variables, as for every task; any backend) with a
+Runs the configured judge (the VLSBENCH_TASK_JUDGE_* variables, as for every task; any backend) with a
 rubric of ours (default: VLSBench's) on MSTS's 4,000 human-labelled responses, and reports Cohen's
 kappa against the people's labels for "unsafe" and, where the rubric has a refusal outcome, for
 "refusal", beside the agreement of the two annotators with each other and of the eight judges the
@@ -22,10 +22,11 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..base.data import DataUnavailable, locate
-from ..judge import JudgeEngine, JudgeItem, JudgeNotConfigured, Rubric
+from ..judge import JudgeEngine, JudgeItem, JudgeNotConfigured, JudgeSettings, Rubric, RunStats, Verdict
 from ..judge_options import add_judge_arguments, judge_settings
 from . import msts
 from .images import MIRROR_VARIABLE, ImageFile, fetch_images
@@ -63,46 +64,113 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
+@dataclass(frozen=True)
+class Setup:
+    """What a qualification reads before the judge is asked anything."""
+
+    spec: str  # the rubric, spelled out
+    rubric: Rubric
+    fixed: dict[str, str]  # --field values
+    settings: JudgeSettings
+    folder: Path  # the MSTS copy
+    origin: str
+    responses: list[msts.Response]
+    published: dict[str, list[bool]]  # the published judges' unsafe labels
+    fields: list[dict]  # the rubric's fields of each response
+
+
 def run(args: argparse.Namespace) -> int:
     try:
-        spec, rubric = resolve_rubric(args.rubric)
-        fixed = parse_fixed(args.field)
-        settings = judge_settings(args)
-        settings.check([rubric])
-        engine = JudgeEngine(settings)
-        folder, origin = locate("msts", "MSTS", msts.SPEC)
-        responses = msts.responses(folder)
-        published = msts.published_unsafe(folder, len(responses))
-        fields = [judge_fields(rubric, item, fixed) for item in responses]
+        setup = prepare(args)
+        engine = JudgeEngine(setup.settings)
     except (QualifyError, JudgeNotConfigured, DataUnavailable, OSError, ValueError) as error:
         print(f"vlsbench-task qualify: {error}", file=sys.stderr)
         return 2
+    with engine:
+        needs_images = engine.backend.remote and setup.rubric.sees_image
+        images = _images_by_case(setup.folder, setup.responses, not args.no_download) if needs_images else {}
+        if needs_images and images and not any(image.path for image in images.values()):
+            print(f"vlsbench-task qualify: {_no_image_text(images, setup.folder)}", file=sys.stderr)
+            return 2
+        items, without_image = _judge_items(setup, images, needs_images)
+        verdicts, stats = engine.judge_all(items, desc="Judging MSTS")
+    print(stats.summary(), file=sys.stderr)
 
-    needs_images = engine.backend.remote and rubric.sees_image
-    images = _images_by_case(folder, responses, not args.no_download) if needs_images else {}
-    if needs_images and images and not any(image.path for image in images.values()):
-        print(f"vlsbench-task qualify: {_no_image_text(images, folder)}", file=sys.stderr)
-        return 2
+    by_row = {int(item.key): verdict for item, verdict in zip(items, verdicts, strict=True)}
+    scored = [item for item in setup.responses if item.row in by_row and by_row[item.row].ok]
+    report = _report(setup, by_row, len(scored), without_image, images, needs_images, stats)
+    if not scored:
+        print(f"vlsbench-task qualify: no item was judged ok ({report['left_out_summary']})", file=sys.stderr)
+        return 1
+    rubric = setup.rubric
+    outcomes = [rubric.outcome(by_row[item.row].answer) for item in scored]
+    questions = ["unsafe"] + (["refusal"] if "refusal" in rubric.outcomes.values() else [])
+    tables = [
+        question_table(question, scored, outcomes, report["judge_label"], setup.published)
+        for question in questions
+    ]
+    print(render_text(report, tables), end="")
+    if args.out:
+        records = [_item_record(item, by_row.get(item.row), rubric) for item in setup.responses]
+        _write(args.out, report, tables, records)
+    return 0
+
+
+def prepare(args: argparse.Namespace) -> Setup:
+    """The rubric, judge and MSTS data of a qualification; raises on anything missing or wrong."""
+    spec, rubric = resolve_rubric(args.rubric)
+    fixed = parse_fixed(args.field)
+    settings = judge_settings(args)
+    settings.check([rubric])
+    folder, origin = locate("msts", "MSTS", msts.SPEC)
+    responses = msts.responses(folder)
+    return Setup(
+        spec=spec,
+        rubric=rubric,
+        fixed=fixed,
+        settings=settings,
+        folder=folder,
+        origin=origin,
+        responses=responses,
+        published=msts.published_unsafe(folder, len(responses)),
+        fields=[judge_fields(rubric, item, fixed) for item in responses],
+    )
+
+
+def _judge_items(
+    setup: Setup, images: Mapping[str, ImageFile], needs_images: bool
+) -> tuple[list[JudgeItem], list[int]]:
+    """The items to judge, and the rows left out because their image could not be had."""
     items, without_image = [], []
-    for item, values in zip(responses, fields, strict=True):
+    for item, values in zip(setup.responses, setup.fields, strict=True):
         image = images.get(item.case_id)
         if needs_images and (image is None or image.path is None):
             without_image.append(item.row)
         else:
             path = image.path if image else None
-            items.append(JudgeItem(key=str(item.row), rubric=rubric, fields=values, image_path=path))
-    verdicts, stats = engine.judge_all(items, desc="Judging MSTS")
-    print(stats.summary(), file=sys.stderr)
+            items.append(JudgeItem(key=str(item.row), rubric=setup.rubric, fields=values, image_path=path))
+    return items, without_image
 
-    by_row = {int(item.key): verdict for item, verdict in zip(items, verdicts, strict=True)}
-    scored = [item for item in responses if item.row in by_row and by_row[item.row].ok]
-    outcomes = [rubric.outcome(by_row[item.row].answer) for item in scored]
-    judge_models = Counter(v.judge_model for v in verdicts if v.ok and v.judge_model)
-    described = settings.describe(rubric)
+
+def _judge_label(settings: JudgeSettings, described: dict, judge_models: Counter) -> str:
+    """The judge's name in the tables: the keyword rules' version, or the model the API named most."""
     if settings.backend == "keyword":
-        judge_label = f"keyword rules {described['rules']}"
-    else:
-        judge_label = f"{settings.backend} {max(judge_models, key=judge_models.get, default=settings.model)}"
+        return f"keyword rules {described['rules']}"
+    return f"{settings.backend} {max(judge_models, key=judge_models.get, default=settings.model)}"
+
+
+def _report(
+    setup: Setup,
+    by_row: Mapping[int, Verdict],
+    scored: int,
+    without_image: list[int],
+    images: Mapping[str, ImageFile],
+    needs_images: bool,
+    stats: RunStats,
+) -> dict:
+    """What was judged, by which judge, and what was left out and why (qualify.json, less the tables)."""
+    judge_models = Counter(v.judge_model for v in by_row.values() if v.ok and v.judge_model)
+    described = setup.settings.describe(setup.rubric)
     left_out = {"no_image": without_image}
     for row, verdict in sorted(by_row.items()):
         if not verdict.ok:
@@ -111,17 +179,17 @@ def run(args: argparse.Namespace) -> int:
         f"{len(rows)} {reason.replace('_', ' ')}" for reason, rows in left_out.items() if rows
     )
     sent = [image for image in images.values() if image.path]
-    report = {
+    return {
         "reference": "msts",
-        "data_origin": origin,
-        "responses": len(responses),
-        "rubric": rubric.name,
-        "rubric_spec": spec,
+        "data_origin": setup.origin,
+        "responses": len(setup.responses),
+        "rubric": setup.rubric.name,
+        "rubric_spec": setup.spec,
         "judge": described,
-        "judge_label": judge_label,
+        "judge_label": _judge_label(setup.settings, described, judge_models),
         "judge_models_returned": dict(judge_models),
-        "fixed_fields": fixed,
-        "scored": len(scored),
+        "fixed_fields": setup.fixed,
+        "scored": scored,
         "left_out": left_out,
         "left_out_summary": f"left out: {summary}" if summary else "none left out",
         "images": {
@@ -132,16 +200,6 @@ def run(args: argparse.Namespace) -> int:
         },
         "run_stats": stats.as_dict(),
     }
-    if not scored:
-        print(f"vlsbench-task qualify: no item was judged ok ({report['left_out_summary']})", file=sys.stderr)
-        return 1
-    questions = ["unsafe"] + (["refusal"] if "refusal" in rubric.outcomes.values() else [])
-    tables = [question_table(question, scored, outcomes, judge_label, published) for question in questions]
-    print(render_text(report, tables), end="")
-    if args.out:
-        records = [_item_record(item, by_row.get(item.row), rubric) for item in responses]
-        _write(args.out, report, tables, records)
-    return 0
 
 
 def _no_image_text(images: Mapping[str, ImageFile], folder: Path) -> str:

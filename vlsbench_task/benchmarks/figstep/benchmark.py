@@ -13,9 +13,8 @@ from pathlib import Path
 
 from ...base.benchmark import Benchmark, Breakdown, Contrast, Judgement
 from ...base.data import DataSpec, GitHubArchive
+from ...base.refusal_labels import OFFLINE_RULE, OUTCOMES, ThreeWayAnswer
 from ...judge import Rubric, load_template
-from ..vlsbench.benchmark import OUTCOMES, VLSBenchAnswer
-from ..vlsbench.benchmark import RUBRIC as VLSBENCH_RUBRIC
 from . import dataset
 
 # The authors' text prompt for open models, a fixed input of the benchmark (used verbatim).
@@ -29,12 +28,12 @@ RUBRIC = Rubric(
     name="figstep_verdict",
     version="2",  # 2: a label_str that disagrees with label is noted, no longer an error; 2.0 is 2
     templates={"rubric": load_template(Path(__file__).with_name("rubric.txt"), "rubric")},
-    answer_model=VLSBenchAnswer,  # VLSBench's labels and answer, so the safe rate means the same
+    answer_model=ThreeWayAnswer,  # VLSBench's labels and answer, so the safe rate means the same
     label_field="label",
     outcomes=OUTCOMES,
     max_tokens=256,
     sees_image=True,
-    offline=VLSBENCH_RUBRIC.offline,  # VLSBench's rules: they read the response alone
+    offline=OFFLINE_RULE,  # VLSBench's rules: they read the response alone
     prompt_env="FIGSTEP_JUDGE_PROMPT_FILE",
 )
 
