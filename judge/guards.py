@@ -22,6 +22,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from ..base.errors import JudgeError
 from .parsing import ParseError, json_objects
 from .refusal import RULES_VERSION, classify_three_way
 from .rubric import Rubric, Template, valid_text
@@ -33,7 +34,7 @@ RESPONSE_FIELDS = ("response", "prediction")
 OUTCOME_SETS = (frozenset({"safe", "unsafe"}), frozenset({"refusal", "warning", "unsafe"}))
 
 
-class LayoutError(ValueError):
+class LayoutError(JudgeError, ValueError):
     """Chat messages that a guard's chat template cannot read."""
 
 

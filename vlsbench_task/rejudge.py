@@ -20,7 +20,8 @@ from pathlib import Path
 
 from .base import registry, scoring
 from .base.benchmark import Benchmark
-from .base.data import DataUnavailable, locate
+from .base.data import data_dir_variable
+from .base.errors import SamplesError, VlsbenchTaskError
 from .base.judging import describe_judges, judge_documents
 from .judge import JudgeEngine, JudgeNotConfigured
 from .judge_options import add_judge_arguments, judge_settings
@@ -36,10 +37,6 @@ LMMS_EVAL_FIELDS = (
     "input_media",
     "input",
 )
-
-
-class SamplesError(ValueError):
-    """The samples file does not fit the task and data it is judged against."""
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -73,12 +70,12 @@ def run(args: argparse.Namespace) -> int:
         engine = JudgeEngine(settings)
         samples = read_samples(args.samples)
         options = config.get("options") or {}
-        folder, origin = locate(benchmark.name, benchmark.title, benchmark.data)
+        folder, origin = benchmark.locate()
         docs = benchmark.documents(folder, options)
         prompt_of = registry.function(config["doc_to_text"])
         matched = [match_doc(sample, docs, benchmark, prompt_of) for sample in samples]
         responses = [responses_of(sample, config.get("repeats", 1)) for sample in samples]
-    except (JudgeNotConfigured, SamplesError, DataUnavailable, OSError, ValueError) as error:
+    except (VlsbenchTaskError, OSError, ValueError) as error:
         print(f"vlsbench-task judge: {error}", file=sys.stderr)
         return 2
 
@@ -188,7 +185,7 @@ def match_doc(sample: dict, docs: list[dict], benchmark: Benchmark, prompt_of) -
         raise SamplesError(
             f"sample doc_id {doc_id} does not match row {doc_id} of the {benchmark.title} data "
             f"({', '.join(differ)} differ): judge it against the data it was generated from "
-            f"({benchmark.name.upper()}_DATA_DIR)"
+            f"({data_dir_variable(benchmark.data_key)})"
         )
     return doc
 

@@ -12,6 +12,7 @@ from siuo_support import hub_files
 
 from vlsbench_task.base.data import DataVerificationError, locate
 from vlsbench_task.base.images import MISSING_IMAGE, OK, UNREADABLE_IMAGE
+from vlsbench_task.base.rows import EMPTY_PROMPT
 from vlsbench_task.benchmarks.siuo import dataset
 from vlsbench_task.benchmarks.siuo.benchmark import BENCHMARK
 
@@ -68,7 +69,7 @@ def test_an_empty_question_is_a_data_error(folder):
     items = json.loads((folder / dataset.GEN_FILE).read_text())
     items[4]["question"] = " "
     (folder / dataset.GEN_FILE).write_text(json.dumps(items))
-    assert dataset.load_gen(folder)[4]["data_status"] == dataset.EMPTY_QUESTION
+    assert dataset.load_gen(folder)[4]["data_status"] == EMPTY_PROMPT
 
 
 @pytest.mark.parametrize(
@@ -78,7 +79,7 @@ def test_an_empty_question_is_a_data_error(folder):
         ("[{", "is not valid JSON"),
         (
             '[{"question_id": 1, "image": "S-01.png", "question": "q", "category": "c"}]',
-            "lacks safety_warning",
+            "item 0 is invalid at safety_warning: Field required",
         ),
     ],
 )

@@ -19,7 +19,7 @@ _LOCATE_BOTH = """
 import json
 from vlsbench_task.base.data import locate
 from vlsbench_task.benchmarks.siuo.benchmark import BENCHMARK as GEN
-from vlsbench_task.benchmarks.siuo.mcqa.benchmark import BENCHMARK as MCQA
+from vlsbench_task.benchmarks.siuo_mcqa.benchmark import BENCHMARK as MCQA
 report = {}
 for part, benchmark in (("gen", GEN), ("mcqa", MCQA))[{parts}]:
     folder, origin = locate(benchmark.name, benchmark.title, benchmark.data)

@@ -24,12 +24,13 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from ..base.data import DataUnavailable, locate
-from ..judge import JudgeEngine, JudgeItem, JudgeNotConfigured, Rubric
+from ..base.data import locate
+from ..base.errors import VlsbenchTaskError
+from ..judge import JudgeEngine, JudgeItem, Rubric
 from ..judge_options import add_judge_arguments, judge_settings
 from . import msts
 from .images import MIRROR_VARIABLE, ImageFile, fetch_images
-from .rubrics import DEFAULT_RUBRIC, QualifyError, judge_fields, parse_fixed, resolve_rubric
+from .rubrics import DEFAULT_RUBRIC, judge_fields, parse_fixed, resolve_rubric
 from .tables import question_table, render_markdown, render_text
 
 
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         responses = msts.responses(folder)
         published = msts.published_unsafe(folder, len(responses))
         fields = [judge_fields(rubric, item, fixed) for item in responses]
-    except (QualifyError, JudgeNotConfigured, DataUnavailable, OSError, ValueError) as error:
+    except (VlsbenchTaskError, OSError, ValueError) as error:
         print(f"vlsbench-task qualify: {error}", file=sys.stderr)
         return 2
 
