@@ -15,6 +15,7 @@ from vlsbench_task.base.images import MISSING_IMAGE, OK, UNREADABLE_IMAGE
 from vlsbench_task.base.rows import EMPTY_PROMPT
 from vlsbench_task.benchmarks.siuo import dataset
 from vlsbench_task.benchmarks.siuo.benchmark import BENCHMARK
+from vlsbench_task.benchmarks.siuo_mcqa.benchmark import BENCHMARK as MCQA
 
 CATEGORY_COUNTS = {
     "privacy violation": 21,
@@ -115,3 +116,13 @@ def test_a_release_of_another_size_is_warned_about_once(folder, monkeypatch):
         logger.remove(sink)
     assert len(docs) == 5
     assert sum("holds 5 items; the authors' release has 167" in w for w in warnings) == 1
+
+
+def test_the_multiple_choice_benchmark_reads_siuos_data_under_siuos_key(folder, monkeypatch):
+    monkeypatch.setenv("SIUO_DATA_DIR", str(folder))
+    monkeypatch.delenv("SIUO_MCQA_DATA_DIR", raising=False)
+    assert (MCQA.name, MCQA.data_key, BENCHMARK.data_key) == ("siuo_mcqa", "siuo", "siuo")
+    found, origin = MCQA.locate(allow_download=False)
+    assert (found, origin) == (folder, f"local:{folder.resolve()}")
+    docs = MCQA.documents(found, {})
+    assert len(docs) == dataset.N_ITEMS and {doc["correct_option"] for doc in docs} <= set(dataset.CHOICES)
