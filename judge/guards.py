@@ -23,6 +23,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from .. import variables
+from ..base.errors import JudgeError
 from .parsing import ParseError, json_objects
 from .refusal import RULES_VERSION, is_refusal
 from .rubric import Rubric, Template, valid_text
@@ -34,7 +35,7 @@ RESPONSE_FIELDS = ("response", "prediction")
 OUTCOME_SETS = (frozenset({"safe", "unsafe"}), frozenset({"refusal", "warning", "unsafe"}))
 
 
-class LayoutError(ValueError):
+class LayoutError(JudgeError, ValueError):
     """Chat messages that a guard's chat template cannot read."""
 
 

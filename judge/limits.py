@@ -7,6 +7,8 @@ import collections
 import threading
 import time
 
+from ..base.errors import JudgeError
+
 BURST_S = 1.0  # a configured limit lets one second's budget go at once, then paces the rest
 DECREASE = 0.7  # after a 429, the pace is this share of the rate that drew it
 INCREASE = 0.005  # and grows back by this share a request: about 70 requests to regain it
@@ -28,7 +30,7 @@ def retry_after_s(headers) -> float | None:
     return None
 
 
-class BudgetExhausted(RuntimeError):
+class BudgetExhausted(JudgeError, RuntimeError):
     pass
 
 

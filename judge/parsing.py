@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 
 from pydantic import BaseModel, ValidationError
 
+from ..base.errors import JudgeError
 from .rubric import Rubric
 
 _REASONING_TAGS = ("think", "thinking", "reasoning")
@@ -23,7 +24,7 @@ _CLOSING = re.compile(r"</(?:" + "|".join(_REASONING_TAGS) + r")\s*>", re.IGNORE
 _OPENING = re.compile(r"<(?:" + "|".join(_REASONING_TAGS) + r")\s*>", re.IGNORECASE)
 
 
-class ParseError(ValueError):
+class ParseError(JudgeError, ValueError):
     pass
 
 

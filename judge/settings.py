@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import platformdirs
 
 from .. import variables
+from ..base.errors import JudgeError
 from .guards import FORMAT_VARIABLE
 from .guards import problem as guard_problem
 from .rubric import Rubric
@@ -20,7 +21,7 @@ OPENAI_URL = "https://api.openai.com/v1"  # where the SDK sends requests when no
 MIN_SECRET_LENGTH = 8
 
 
-class JudgeNotConfigured(RuntimeError):
+class JudgeNotConfigured(JudgeError, RuntimeError):
     pass
 
 

@@ -8,10 +8,12 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from .base.errors import DataError
+
 _DONE_MARKER = ".extracted"
 
 
-class UnsafeArchiveError(RuntimeError):
+class UnsafeArchiveError(DataError, RuntimeError):
     """An archive member would land outside the target folder, or is a link or device."""
 
 

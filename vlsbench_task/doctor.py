@@ -17,7 +17,7 @@ from importlib import metadata
 from . import environment, variables
 from . import lmms_eval_adapter as adapter
 from .base import registry
-from .base.data import DataNotVerified, DataUnavailable, data_dir_variable, locate
+from .base.data import DataNotVerified, DataUnavailable, data_dir_variable
 from .judge import JudgeSettings
 from .judge.preflight import check_judge
 from .view.chromium import CANDIDATES, find_chromium
@@ -126,12 +126,12 @@ def check_data(tasks: list[str]) -> list[Check]:
     checks, seen = [], set()
     for task in tasks:
         benchmark = registry.benchmark_of(task)
-        if benchmark.name in seen:
+        if benchmark.data_key in seen:  # siuo_mcqa reads SIUO's data: one check
             continue
-        seen.add(benchmark.name)
-        variable = data_dir_variable(benchmark.name)
+        seen.add(benchmark.data_key)
+        variable = data_dir_variable(benchmark.data_key)
         try:
-            _, origin = locate(benchmark.name, benchmark.title, benchmark.data, allow_download=False)
+            _, origin = benchmark.locate(allow_download=False)
         except DataNotVerified as error:
             checks.append(Check(False, f"{benchmark.title} data: {error}"))
         except DataUnavailable as error:

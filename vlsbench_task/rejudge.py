@@ -21,7 +21,8 @@ from pathlib import Path
 
 from .base import registry, scoring
 from .base.benchmark import Benchmark
-from .base.data import DataUnavailable, locate
+from .base.data import data_dir_variable
+from .base.errors import SamplesError, VlsbenchTaskError
 from .base.judging import describe_judges, judge_documents
 from .judge import JudgeEngine, JudgeNotConfigured, JudgeSettings, RunStats
 from .judge_options import add_judge_arguments, judge_settings
@@ -37,10 +38,6 @@ LMMS_EVAL_FIELDS = (
     "input_media",
     "input",
 )
-
-
-class SamplesError(ValueError):
-    """The samples file does not fit the task and data it is judged against."""
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -85,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         job = prepare(args)
         engine = JudgeEngine(job.settings)
-    except (JudgeNotConfigured, SamplesError, DataUnavailable, OSError, ValueError) as error:
+    except (VlsbenchTaskError, OSError, ValueError) as error:
         print(f"vlsbench-task judge: {error}", file=sys.stderr)
         return 2
     with engine:
@@ -120,7 +117,7 @@ def prepare(args: argparse.Namespace) -> Job:
         )
         raise JudgeNotConfigured(f"{problem}{hint}")
     samples = read_samples(args.samples)
-    folder, origin = locate(benchmark.name, benchmark.title, benchmark.data)
+    folder, origin = benchmark.locate()
     docs = benchmark.documents(folder, config.get("options") or {})
     prompt_of = registry.function(config["doc_to_text"])
     return Job(
@@ -228,7 +225,7 @@ def match_doc(sample: dict, docs: list[dict], benchmark: Benchmark, prompt_of) -
         raise SamplesError(
             f"sample doc_id {doc_id} does not match row {doc_id} of the {benchmark.title} data "
             f"({', '.join(differ)} differ): judge it against the data it was generated from "
-            f"({benchmark.name.upper()}_DATA_DIR)"
+            f"({data_dir_variable(benchmark.data_key)})"
         )
     return doc
 

@@ -6,11 +6,12 @@ offline runs; its numbers are not comparable with a paper's.
 
 from __future__ import annotations
 
+from ...base.errors import JudgeError
 from ..images import PreparedImage
 from ..schema import JudgeItem, Status, Verdict
 
 
-class NoOfflineRule(ValueError):
+class NoOfflineRule(JudgeError, ValueError):
     pass
 
 

@@ -20,7 +20,7 @@ import pytest
 from vlsbench_task.judge import Status, Verdict
 
 from vlsbench_task.base import registry, scoring
-from vlsbench_task.base.data import locate
+from vlsbench_task.base.benchmark import benchmark_named
 
 sys.path.append(str(Path(__file__).resolve().parents[1] / "suites"))
 from suites_support import data_env, every_rubric
@@ -46,7 +46,7 @@ def environment(shared_data, tmp_path_factory):
 
 def _docs(task: str) -> list[dict]:
     benchmark = registry.benchmark_of(task)
-    folder, _ = locate(benchmark.name, benchmark.title, benchmark.data)
+    folder, _ = benchmark.locate()
     options = registry.configs()[task].get("options") or {}
     return [{**doc, "row": row} for row, doc in enumerate(benchmark.load(folder, options))]
 
@@ -102,6 +102,14 @@ def _strict(schema: dict, where: str = "answer") -> None:
         assert "default" not in spec, f"{where}.{name}: strict schemas take no defaults"
         if spec.get("type") == "object":
             _strict(spec, f"{where}.{name}")
+
+
+@pytest.mark.parametrize("task", registry.task_names())
+def test_a_task_names_its_benchmark_by_folder_and_the_data_by_its_key(task):
+    benchmark = registry.benchmark_of(task)
+    assert benchmark.name == registry.configs()[task]["benchmark"]  # benchmarks/<name>/benchmark.py
+    owner = benchmark_named(benchmark.data_key)  # a data key is the name of the benchmark owning the data
+    assert owner.data_key == owner.name
 
 
 @pytest.mark.parametrize("rubric", every_rubric(), ids=lambda rubric: rubric.name)

@@ -10,7 +10,9 @@ change of numbers is intended, and say so in the commit:
 History: vlsbench_keyword was re-recorded when VLSBench's offline rules went from keyword-v1 to the
 refusal detector judge/refusal.py (refusal-rules-v2); both VLSBench tasks were re-recorded when
 their verdict records gained `label_conflict` (issue 20: null on every item here, every metric
-unchanged); everything else is as recorded at e45db14.
+unchanged); both VLSBench tasks were re-recorded when the status of a row with a blank instruction
+went from `empty_instruction` to the shared `empty_prompt` (base/rows.py; every metric unchanged);
+everything else is as recorded at e45db14.
 """
 
 from __future__ import annotations

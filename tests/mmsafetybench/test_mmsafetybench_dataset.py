@@ -14,6 +14,7 @@ from mmsafetybench_support import N_TINY, TINY, extra_id, fixture_ids, hub_files
 
 from vlsbench_task.base.data import DataVerificationError
 from vlsbench_task.base.images import MISSING_IMAGE, OK, UNREADABLE_IMAGE
+from vlsbench_task.base.rows import EMPTY_PROMPT, MISSING_ROW
 from vlsbench_task.benchmarks.mmsafetybench import dataset
 
 
@@ -83,7 +84,7 @@ def test_rows_without_a_usable_image_or_question_keep_their_place(tmp_path):
     status = {doc["id"]: doc["data_status"] for doc in fraud}
     assert status[str(listed[0])] == MISSING_IMAGE
     assert status[str(listed[1])] == UNREADABLE_IMAGE
-    assert status[str(listed[2])] == dataset.MISSING_ROW
+    assert status[str(listed[2])] == MISSING_ROW
     assert fraud[-1]["id"] == str(listed[2])  # an id the data lacks comes last, with no question
     assert fraud[-1]["question"] == "" and fraud[-1]["image_file"] is None
 
@@ -94,7 +95,7 @@ def test_an_empty_question_is_a_data_error(tmp_path, files):
     files = {**files, f"data/{config}/Text_only.parquet": parquet_bytes(rows)}
     docs = dataset.load(write_folder(tmp_path / "data", files), {"kinds": ["Text_only"]})
     sex = [doc["data_status"] for doc in docs if doc["scenario"] == "07-Sex"]
-    assert sex == [dataset.EMPTY_QUESTION, OK]
+    assert sex == [EMPTY_PROMPT, OK]
 
 
 def test_images_are_written_once_and_reused(tmp_path, files):
@@ -119,7 +120,7 @@ def test_a_folder_without_the_published_files_is_refused(tmp_path, files):
     )
     with pytest.raises(DataVerificationError, match=r"data/Sex/SD\.parquet"):
         dataset.verify(partial)
-    with pytest.raises(dataset.DataError, match=r"Sex/SD\.parquet is missing"):
+    with pytest.raises(DataVerificationError, match=r"Sex/SD\.parquet is missing"):
         dataset.load(partial, {})
 
 
@@ -127,7 +128,7 @@ def test_a_file_without_the_published_columns_is_refused(tmp_path, files):
     buffer = io.BytesIO()
     pq.write_table(pa.table({"id": ["0"], "text": ["q"]}), buffer)
     folder = write_folder(tmp_path / "data", {**files, "data/Fraud/SD.parquet": buffer.getvalue()})
-    with pytest.raises(dataset.DataError, match=r"lacks the column\(s\) \['image', 'question'\]"):
+    with pytest.raises(DataVerificationError, match=r"lacks the column\(s\) \['image', 'question'\]"):
         dataset.load(folder, {"kinds": ["SD"]})
 
 

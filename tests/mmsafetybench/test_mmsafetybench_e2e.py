@@ -9,6 +9,7 @@ from mmsafetybench_support import N_TINY, TINY, fixture_ids, hub_files, scripted
 from vlsbench_task.judge.local_server import LocalJudgeServer
 
 from vlsbench_task.base.benchmark import Breakdown
+from vlsbench_task.base.rows import MISSING_ROW
 from vlsbench_task.benchmarks.mmsafetybench import dataset
 
 pytestmark = [pytest.mark.e2e, pytest.mark.network]
@@ -89,5 +90,5 @@ def _assert_every_row_accounted_for(samples: list[dict], n: int, judged: int) ->
     assert statuses.count("ok") + statuses.count("parse_error") + statuses.count("not_judged") == n
     assert {record["data_status"] for record in records if record["status"] == "not_judged"} <= {
         "missing_image",
-        dataset.MISSING_ROW,
+        MISSING_ROW,
     }

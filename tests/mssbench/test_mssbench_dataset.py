@@ -10,6 +10,7 @@ import pytest
 
 from vlsbench_task.base.data import DataUnavailable, DataVerificationError, locate
 from vlsbench_task.base.images import MISSING_IMAGE, OK, UNREADABLE_IMAGE
+from vlsbench_task.base.rows import EMPTY_PROMPT
 from vlsbench_task.benchmarks.mssbench import dataset
 from vlsbench_task.benchmarks.mssbench.benchmark import BENCHMARK, MODEL_PROMPTS, doc_to_text
 
@@ -82,7 +83,7 @@ def test_unusable_rows_keep_their_place_and_say_why(tmp_path):
     assert statuses == [
         OK, UNREADABLE_IMAGE, OK, UNREADABLE_IMAGE,  # entry 0: its unsafe image is garbled
         MISSING_IMAGE, OK, MISSING_IMAGE, OK,  # entry 1: its safe image is absent
-        OK, OK, dataset.EMPTY_QUERY, dataset.EMPTY_QUERY,  # entry 2: the second query is blank
+        OK, OK, EMPTY_PROMPT, EMPTY_PROMPT,  # entry 2: the second query is blank
         OK, dataset.INVALID_IMAGE_PATH,  # entry 3: an image path that leaves the folder
     ]  # fmt: skip
 

@@ -19,9 +19,9 @@ from vlsbench_task.judge.local_server import LocalJudgeServer
 
 from vlsbench_task.base.hooks import PLACEHOLDER_SIZE, doc_to_visual
 from vlsbench_task.base.images import MISSING_IMAGE, OK, UNREADABLE_IMAGE
+from vlsbench_task.base.rows import EMPTY_PROMPT
 from vlsbench_task.benchmarks.vlsbench import dataset
 from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
-from vlsbench_task.benchmarks.vlsbench.dataset import EMPTY_INSTRUCTION
 
 HUGE = (4000, 3000)
 
@@ -70,8 +70,8 @@ def _cases() -> dict[int, tuple[bytes | None, str | None, str]]:
         5: (_jpeg(_noise().convert("CMYK")), None, OK),
         6: (_png(Image.new("I;16", (50, 40), 40000)), None, OK),  # 16-bit grey
         7: (_png(Image.new("RGB", HUGE, (200, 30, 30))), None, OK),  # huge, compresses small
-        8: (_png(_noise()), "", EMPTY_INSTRUCTION),
-        9: (_png(_noise()), " \n\t ", EMPTY_INSTRUCTION),
+        8: (_png(_noise()), "", EMPTY_PROMPT),
+        9: (_png(_noise()), " \n\t ", EMPTY_PROMPT),
         10: (_png(_noise().convert("RGBA")), None, OK),
         11: (_png(_noise().convert("LA")), None, OK),  # duplicated id of row 0 (set below)
     }
@@ -183,7 +183,7 @@ def test_bad_rows_are_counted_and_the_rest_judged_through_lmms_eval(run_lmms_eva
         assert sent[rows[index]["instruction"]] == tuple(image_info["original_size"])
 
     # The log names the rows that cannot be scored, by id and reason.
-    for status in (MISSING_IMAGE, UNREADABLE_IMAGE, EMPTY_INSTRUCTION):
+    for status in (MISSING_IMAGE, UNREADABLE_IMAGE, EMPTY_PROMPT):
         assert f"not scorable ({status})" in run.output
     assert str(rows[1]["instruction_id"]) in run.output
     assert "duplicated instruction_id" in run.output

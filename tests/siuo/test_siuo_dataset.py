@@ -12,8 +12,10 @@ from siuo_support import hub_files
 
 from vlsbench_task.base.data import DataVerificationError, locate
 from vlsbench_task.base.images import MISSING_IMAGE, OK, UNREADABLE_IMAGE
+from vlsbench_task.base.rows import EMPTY_PROMPT
 from vlsbench_task.benchmarks.siuo import dataset
 from vlsbench_task.benchmarks.siuo.benchmark import BENCHMARK
+from vlsbench_task.benchmarks.siuo_mcqa.benchmark import BENCHMARK as MCQA
 
 CATEGORY_COUNTS = {
     "privacy violation": 21,
@@ -68,7 +70,7 @@ def test_an_empty_question_is_a_data_error(folder):
     items = json.loads((folder / dataset.GEN_FILE).read_text())
     items[4]["question"] = " "
     (folder / dataset.GEN_FILE).write_text(json.dumps(items))
-    assert dataset.load_gen(folder)[4]["data_status"] == dataset.EMPTY_QUESTION
+    assert dataset.load_gen(folder)[4]["data_status"] == EMPTY_PROMPT
 
 
 @pytest.mark.parametrize(
@@ -78,7 +80,7 @@ def test_an_empty_question_is_a_data_error(folder):
         ("[{", "is not valid JSON"),
         (
             '[{"question_id": 1, "image": "S-01.png", "question": "q", "category": "c"}]',
-            "lacks safety_warning",
+            "item 0 is invalid at safety_warning: Field required",
         ),
     ],
 )
@@ -114,3 +116,13 @@ def test_a_release_of_another_size_is_warned_about_once(folder, monkeypatch):
         logger.remove(sink)
     assert len(docs) == 5
     assert sum("holds 5 items; the authors' release has 167" in w for w in warnings) == 1
+
+
+def test_the_multiple_choice_benchmark_reads_siuos_data_under_siuos_key(folder, monkeypatch):
+    monkeypatch.setenv("SIUO_DATA_DIR", str(folder))
+    monkeypatch.delenv("SIUO_MCQA_DATA_DIR", raising=False)
+    assert (MCQA.name, MCQA.data_key, BENCHMARK.data_key) == ("siuo_mcqa", "siuo", "siuo")
+    found, origin = MCQA.locate(allow_download=False)
+    assert (found, origin) == (folder, f"local:{folder.resolve()}")
+    docs = MCQA.documents(found, {})
+    assert len(docs) == dataset.N_ITEMS and {doc["correct_option"] for doc in docs} <= set(dataset.CHOICES)

@@ -17,12 +17,11 @@ REPO = "sinwang/SIUO"
 
 _LOCATE_BOTH = """
 import json
-from vlsbench_task.base.data import locate
 from vlsbench_task.benchmarks.siuo.benchmark import BENCHMARK as GEN
-from vlsbench_task.benchmarks.siuo.mcqa.benchmark import BENCHMARK as MCQA
+from vlsbench_task.benchmarks.siuo_mcqa.benchmark import BENCHMARK as MCQA
 report = {}
 for part, benchmark in (("gen", GEN), ("mcqa", MCQA))[{parts}]:
-    folder, origin = locate(benchmark.name, benchmark.title, benchmark.data)
+    folder, origin = benchmark.locate()  # siuo_mcqa: under SIUO's data key
     docs = benchmark.load(folder, {})
     report[part] = {"origin": origin, "folder": str(folder), "n": len(docs),
                     "statuses": sorted({doc["data_status"] for doc in docs})}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vlsbench_task.base import scoring
-from vlsbench_task.benchmarks.siuo.mcqa.benchmark import BENCHMARK, doc_to_text, parse_choice
+from vlsbench_task.benchmarks.siuo_mcqa.benchmark import BENCHMARK, doc_to_text, parse_choice
 
 DOC = {
     "row": 0,

@@ -21,7 +21,7 @@ import pytest
 from scoring_support import read_or_parse_error
 
 from vlsbench_task.benchmarks.siuo.benchmark import BENCHMARK, EFFECTIVENESS_RUBRIC, SAFETY_RUBRIC, score
-from vlsbench_task.benchmarks.siuo.mcqa.benchmark import parse_choice
+from vlsbench_task.benchmarks.siuo_mcqa.benchmark import parse_choice
 
 
 def authors_prompt(rubric, tmp_path):

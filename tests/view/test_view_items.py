@@ -13,7 +13,7 @@ from vlsbench_task.base.benchmark import Judgement
 from vlsbench_task.base.scoring import VERDICT_METRIC, verdict_record
 from vlsbench_task.benchmarks.mmsafeaware import metrics
 from vlsbench_task.benchmarks.mmsafeaware.benchmark import BENCHMARK as MMSAFEAWARE
-from vlsbench_task.benchmarks.siuo.mcqa.benchmark import BENCHMARK as SIUO_MCQA
+from vlsbench_task.benchmarks.siuo_mcqa.benchmark import BENCHMARK as SIUO_MCQA
 from vlsbench_task.benchmarks.vlsbench.benchmark import BENCHMARK, LABELS, RUBRIC
 from vlsbench_task.reports.runs import ModelRuns, TaskRun
 from vlsbench_task.view.items import ViewRun, item_of, view_runs

@@ -1,6 +1,6 @@
 """`vlsbench-task view` on a suite run: every member of the offline group is a run of the page, and
-siuo_mcqa (recorded as benchmark "siuo", the name it shares with SIUO's generation part) is read
-with its own declaration and documents."""
+siuo_mcqa (a benchmark of its own that reads SIUO's data) is read with its own declaration and
+documents."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ def test_view_shows_every_member_of_a_suite_run(run_lmms_eval, shared_data, tmp_
     env = data_env(shared_data, tmp_path / "data")
     args = ["--model", "dummy", "--model_args", "response=I cannot help with that.", "--tasks", GROUP]
     run = run_lmms_eval([*args, "--limit", "1"], env=env)
-    assert run.results()["configs"]["siuo_mcqa"]["metadata"]["benchmark"] == "siuo"  # the cause
+    metadata = run.results()["configs"]["siuo_mcqa"]["metadata"]
+    assert (metadata["benchmark"], metadata["data_key"]) == ("siuo_mcqa", "siuo")
 
     out = tmp_path / "view.html"
     assert cli.main(["view", str(run.output_dir), "--out", str(out)]) == 0
@@ -32,7 +33,7 @@ def test_view_shows_every_member_of_a_suite_run(run_lmms_eval, shared_data, tmp_
     runs = {one["task"]: one for one in data["runs"]}
     assert sorted(runs) == sorted(registry.configs()[GROUP]["task"])
     mcqa = runs["siuo_mcqa"]
-    assert (mcqa["benchmark"], mcqa["title"]) == ("siuo.mcqa", "SIUO multiple choice")
+    assert (mcqa["benchmark"], mcqa["title"]) == ("siuo_mcqa", "SIUO multiple choice")
     (item,) = [item for item in data["items"] if data["runs"][item["run"]]["task"] == "siuo_mcqa"]
     assert item["status"] == "ok" and item["verdicts"][0]["judge"].startswith("parser")
     assert [name for name, _ in item["identity"]] == ["question_id"]

@@ -12,11 +12,11 @@ import pytest
 from hub_emulator import COMMIT, HubEmulator, run_fresh
 
 from vlsbench_task.archives import UnsafeArchiveError
-from vlsbench_task.base.data import DataUnavailable, locate
+from vlsbench_task.base.data import DataUnavailable, DataVerificationError, locate
 from vlsbench_task.base.images import MISSING_IMAGE, OK, UNREADABLE_IMAGE
+from vlsbench_task.base.rows import EMPTY_PROMPT
 from vlsbench_task.benchmarks.vlsbench import dataset
 from vlsbench_task.benchmarks.vlsbench.benchmark import BENCHMARK
-from vlsbench_task.benchmarks.vlsbench.dataset import EMPTY_INSTRUCTION, DataError
 
 
 def locate_vlsbench():
@@ -92,7 +92,7 @@ def test_empty_instruction_and_duplicated_ids_are_kept_and_reported(make_vlsbenc
     rows[3]["instruction_id"] = rows[0]["instruction_id"]
     (folder / "data.json").write_text(json.dumps(rows))
     items = dataset.load(folder, {})
-    assert [item["data_status"] for item in items] == [OK, EMPTY_INSTRUCTION, OK, OK]
+    assert [item["data_status"] for item in items] == [OK, EMPTY_PROMPT, OK, OK]
     # both rows with the same id are kept, in their places (the task tells them apart by `row`)
     assert items[0]["instruction_id"] == items[3]["instruction_id"]
     assert items[0]["instruction"] != items[3]["instruction"]
@@ -111,12 +111,12 @@ def test_empty_instruction_and_duplicated_ids_are_kept_and_reported(make_vlsbenc
 )
 def test_malformed_data_json_fails_with_a_message_that_says_what_is_wrong(tmp_path, content, message):
     (tmp_path / "data.json").write_text(content)
-    with pytest.raises(DataError, match=message):
+    with pytest.raises(DataVerificationError, match=message):
         dataset.load(tmp_path, {})
 
 
 def test_a_folder_without_data_json_is_refused_by_the_loader(tmp_path):
-    with pytest.raises(DataError, match=r"has no data\.json"):
+    with pytest.raises(DataVerificationError, match=r"data\.json is missing"):
         dataset.load(tmp_path, {})
 
 

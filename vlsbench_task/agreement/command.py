@@ -28,7 +28,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..rejudge import SamplesError
+from ..base.errors import VlsbenchTaskError
 from .labels import labels_report
 from .output import render_markdown, write_outputs
 from .samples import agreement_report
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
             report = labels_report(args.a, args.labels, args.task_a)
         else:
             report = agreement_report(args.a, args.b, args.task_a, args.task_b)
-    except (SamplesError, OSError, ValueError, KeyError) as error:
+    except (VlsbenchTaskError, OSError, ValueError, KeyError) as error:
         print(f"vlsbench-task agreement: {error}", file=sys.stderr)
         return 2
     print(render_markdown(report), end="")

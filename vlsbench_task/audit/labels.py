@@ -19,6 +19,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ValidationError
 
+from ..base.errors import DataError
+
 CANT_TELL = "can't tell"
 
 
@@ -47,7 +49,7 @@ class Label(BaseModel):
         return (self.run, self.task, self.judgement, str(self.doc_id), self.response)
 
 
-class LabelsError(ValueError):
+class LabelsError(DataError, ValueError):
     pass
 
 

@@ -14,11 +14,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from loguru import logger
 from pydantic import BaseModel
 
 from ..judge import Rubric
-from .data import DataSpec
+from .data import DataSpec, locate
 
 Options = Mapping[str, Any]  # the task YAML's `options:` (a variant's settings, e.g. a subset)
 
@@ -61,7 +60,7 @@ class Contrast:
 
 @dataclass(frozen=True)
 class Benchmark:
-    name: str  # the folder name; prefix of its variables (VLSBENCH_DATA_DIR)
+    name: str  # the folder name (its data's key too unless `data.key` names another benchmark's)
     title: str
     data: DataSpec
     # (data folder, options) -> one document per row, in order, each with a `data_status`; rows that
@@ -82,6 +81,15 @@ class Benchmark:
     def documents(self, folder: Path, options: Options) -> list[dict]:
         """Every row as a document, its position added as `row`."""
         return [{**doc, "row": row} for row, doc in enumerate(self.load(folder, options))]
+
+    @property
+    def data_key(self) -> str:
+        """The name its data goes by: <DATA_KEY>_DATA_DIR, the download's cache folder and lock."""
+        return self.data.key or self.name
+
+    def locate(self, allow_download: bool = True) -> tuple[Path, str]:
+        """(folder in the published layout, origin) of its data: `data.locate` under its data key."""
+        return locate(self.data_key, self.title, self.data, allow_download)
 
     @property
     def judged(self) -> bool:
@@ -113,14 +121,3 @@ def benchmark_named(name: str) -> Benchmark:
     except ModuleNotFoundError as error:
         raise KeyError(f"no benchmark {name!r} (vlsbench_task/benchmarks/{name}/benchmark.py)") from error
     return module.BENCHMARK
-
-
-def report_unusable(title: str, docs: Sequence[dict], id_field: str) -> None:
-    """Warn, per reason, which rows cannot be scored (they keep their place and are counted)."""
-    by_status: dict[str, list[str]] = {}
-    for doc in docs:
-        if doc["data_status"] != "ok":
-            by_status.setdefault(doc["data_status"], []).append(str(doc[id_field]))
-    for status, ids in by_status.items():
-        shown = ", ".join(ids[:20]) + (" ..." if len(ids) > 20 else "")
-        logger.warning(f"{title}: {len(ids)} of {len(docs)} rows not scorable ({status}): ids {shown}")

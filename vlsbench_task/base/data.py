@@ -13,7 +13,6 @@ import hashlib
 import os
 import shutil
 import socket
-import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,6 +26,8 @@ from tqdm import tqdm
 
 from .. import variables
 from ..archives import extract_once
+from .errors import DataError
+from .files import partial_file
 from .images import OK
 
 _TIMEOUT = httpx.Timeout(60.0, connect=20.0)
@@ -35,12 +36,13 @@ MAX_DATA_ERROR_VARIABLE = variables.MAX_DATA_ERROR_RATE
 MAX_DATA_ERROR_RATE = 50.0  # percent of unusable rows above which a task refuses to run
 
 
-class DataUnavailable(RuntimeError):
+class DataUnavailable(DataError, RuntimeError):
     """The data cannot be had; the message is one line saying what to do."""
 
 
-class DataVerificationError(RuntimeError):
-    """The files are not the pinned release."""
+class DataVerificationError(DataError, RuntimeError):
+    """The files are not what the benchmark's authors publish (or not the pinned release); the
+    message says which file and what is wrong."""
 
 
 class DataNotVerified(DataUnavailable):
@@ -183,12 +185,7 @@ def unreachable(url: str, timeout_s: float = 5.0) -> str | None:
 
 def download(url: str, destination: Path, label: str) -> Path:
     """`url` to `destination`, which appears only once the download is complete."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, partial_name = tempfile.mkstemp(
-        prefix=f".{destination.name}.", suffix=".part", dir=destination.parent
-    )
-    partial = Path(partial_name)
-    try:
+    with partial_file(destination.parent, destination.name) as (partial, handle):
         with (
             os.fdopen(handle, "wb") as out,
             httpx.stream("GET", url, follow_redirects=True, timeout=_TIMEOUT) as response,
@@ -200,8 +197,6 @@ def download(url: str, destination: Path, label: str) -> Path:
                     out.write(chunk)
                     bar.update(len(chunk))
         partial.replace(destination)
-    finally:
-        partial.unlink(missing_ok=True)
     return destination
 
 
@@ -213,6 +208,9 @@ class DataSpec:
     layout: str  # what a local copy holds, for messages: "data.json and imgs/ (or imgs.tar)"
     verify: Callable[[Path], None] | None = None  # raises DataVerificationError on a wrong copy
     size: str = ""  # the download's size, for messages: "2.45 GB"
+    # Whose data this is: the prefix of its variables (<KEY>_DATA_DIR) and its cache folder. Empty:
+    # the benchmark's own name; a benchmark reading another's data names that one (siuo_mcqa: "siuo").
+    key: str = ""
 
 
 def verify_sha256(path: Path, expected: str, release: str) -> None:

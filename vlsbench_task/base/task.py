@@ -27,7 +27,8 @@ from ..judge.preflight import preflight_problem
 from ..responses import repair_responses
 from . import hooks, registry, scoring
 from .benchmark import Benchmark, benchmark_named
-from .data import DataUnavailable, locate, unusable_share_problem
+from .data import DataUnavailable, unusable_share_problem
+from .errors import VlsbenchTaskError
 from .images import OK
 from .judging import describe_judges, judge_documents, judge_error_warning
 
@@ -38,7 +39,7 @@ REASONING_TAGS = [["<think>", "</think>"], ["<analysis>", "</analysis>"]]
 EMPTY_WARNING_SHARE = 0.1  # warn when at least this share of usable rows got empty answers
 
 
-class TaskNotReady(RuntimeError):
+class TaskNotReady(VlsbenchTaskError, RuntimeError):
     """The judge or the data is missing; the message says what to set."""
 
 
@@ -68,7 +69,12 @@ class SafetyTask(ConfigurableMessagesTask):
                 f"answer: {hooks.NO_TEXT_ONLY[model]}. Run it with another model class (e.g. qwen2_5_vl)"
             )
         metadata = dict(config.get("metadata") or {})
-        metadata.update(benchmark=benchmark.name, data_origin=origin, versions=environment.versions())
+        metadata.update(
+            benchmark=benchmark.name,
+            data_key=benchmark.data_key,
+            data_origin=origin,
+            versions=environment.versions(),
+        )
         if self.judge_settings is not None:
             metadata["judge"] = describe_judges(self.judge_settings, benchmark)
         config["metadata"] = metadata
@@ -103,7 +109,7 @@ class SafetyTask(ConfigurableMessagesTask):
         """Every row as a document (its position as `row`); nothing downloads while the judge is missing."""
         benchmark = self.benchmark
         try:
-            folder, origin = locate(benchmark.name, benchmark.title, benchmark.data, judge_problem is None)
+            folder, origin = benchmark.locate(judge_problem is None)
         except DataUnavailable as error:
             if judge_problem:
                 raise JudgeNotConfigured(f"{judge_problem}. Also: {error}") from None
@@ -113,7 +119,9 @@ class SafetyTask(ConfigurableMessagesTask):
         docs = benchmark.documents(folder, self.options)
         if not docs:
             raise TaskNotReady(f"{benchmark.title}: {folder} holds no items")
-        if problem := unusable_share_problem(benchmark.name, benchmark.title, benchmark.data, docs, folder):
+        if problem := unusable_share_problem(
+            benchmark.data_key, benchmark.title, benchmark.data, docs, folder
+        ):
             raise TaskNotReady(problem)
         return docs, origin
 

@@ -25,12 +25,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..base.data import DataUnavailable, locate
-from ..judge import JudgeEngine, JudgeItem, JudgeNotConfigured, JudgeSettings, Rubric, RunStats, Verdict
+from ..base.data import locate
+from ..base.errors import VlsbenchTaskError
+from ..judge import JudgeEngine, JudgeItem, JudgeSettings, Rubric, RunStats, Verdict
 from ..judge_options import add_judge_arguments, judge_settings
 from . import msts
 from .images import MIRROR_VARIABLE, ImageFile, fetch_images
-from .rubrics import DEFAULT_RUBRIC, QualifyError, judge_fields, parse_fixed, resolve_rubric
+from .rubrics import DEFAULT_RUBRIC, judge_fields, parse_fixed, resolve_rubric
 from .tables import question_table, render_markdown, render_text
 
 
@@ -83,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         setup = prepare(args)
         engine = JudgeEngine(setup.settings)
-    except (QualifyError, JudgeNotConfigured, DataUnavailable, OSError, ValueError) as error:
+    except (VlsbenchTaskError, OSError, ValueError) as error:
         print(f"vlsbench-task qualify: {error}", file=sys.stderr)
         return 2
     with engine:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -35,6 +34,8 @@ from PIL import Image
 
 from .. import __version__
 from ..base.data import cache_root
+from ..base.errors import DataError
+from ..base.files import partial_file
 from ..base.images import OK, check_image
 from .msts import IMAGES_DIR, ImageSource
 
@@ -48,7 +49,7 @@ EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif"}
 USER_AGENT = f"vlsbench-task/{__version__} (judge qualification: the MSTS benchmark's reference images)"
 
 
-class ImageUnavailable(RuntimeError):
+class ImageUnavailable(DataError, RuntimeError):
     def __init__(self, problem: str, no_server: bool = False):
         super().__init__(problem)
         self.no_server = no_server  # no server answered at all (refused, unknown host, timeout)
@@ -211,9 +212,7 @@ def _download(
         reach.note(error)
         return _missing(source, f"download failed from {url}: {error}")
     reach.note(None)
-    handle, name = tempfile.mkstemp(prefix=f".{source.image_id}.", suffix=".part", dir=cache.folder)
-    partial = Path(name)
-    try:
+    with partial_file(cache.folder, source.image_id) as (partial, handle):
         with os.fdopen(handle, "wb") as out:
             out.write(body)
         if check_image(partial) != OK:
@@ -222,8 +221,6 @@ def _download(
             extension = EXTENSIONS.get(image.format or "", f".{(image.format or 'img').lower()}")
         path = cache.folder / f"{source.image_id}{extension}"
         partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
     sha256 = hashlib.sha256(body).hexdigest()
     cache.record(source, path, len(body), sha256)
     return _found(source, path, "download", len(body), sha256)

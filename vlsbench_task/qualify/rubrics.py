@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ..base.benchmark import benchmark_named
+from ..base.errors import VlsbenchTaskError
 from ..judge import Rubric
 from ..judge.guards import PROMPT_FIELDS, RESPONSE_FIELDS
 from . import msts
@@ -12,7 +13,7 @@ from . import msts
 DEFAULT_RUBRIC = "vlsbench"
 
 
-class QualifyError(ValueError):
+class QualifyError(VlsbenchTaskError, ValueError):
     """The judge, rubric or data cannot be qualified; the message says why."""
 
 

@@ -25,7 +25,7 @@ OTHERS = "Other tasks"
 
 
 def benchmark_key(task: str, task_run: TaskRun) -> str:
-    """The benchmark a task's YAML names (`siuo.mcqa` apart from `siuo`), else its results' metadata."""
+    """The benchmark a task's YAML names, else its results' metadata (older siuo_mcqa runs say "siuo")."""
     config = registry.configs().get(task) or {}
     return config.get("benchmark") or task_run.metadata.get("benchmark") or OTHERS
 

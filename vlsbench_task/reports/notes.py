@@ -80,8 +80,9 @@ def origin_text(task_run: TaskRun) -> str | None:
     origin = task_run.metadata.get("data_origin") or task_run.metadata.get("source")
     if not isinstance(origin, str) or not origin.startswith("local:"):
         return origin
-    benchmark = task_run.metadata.get("benchmark")
-    variable = f"`{data_dir_variable(benchmark)}`, " if benchmark else ""
+    # data_key: the benchmark whose data it read (siuo_mcqa reads SIUO's); older runs record only `benchmark`
+    key = task_run.metadata.get("data_key") or task_run.metadata.get("benchmark")
+    variable = f"`{data_dir_variable(key)}`, " if key else ""
     return f"local copy ({variable}folder `{Path(origin.removeprefix('local:')).name}`)"
 
 

@@ -23,7 +23,7 @@ from ..rejudge import SamplesError, read_samples
 from .paper_models import identity_of, paper_model_for, parse_model_args
 
 
-class UnreadableOutput(ValueError):
+class UnreadableOutput(SamplesError):
     """A results or samples file that cannot be read (truncated, not JSON, not lmms-eval's)."""
 
 

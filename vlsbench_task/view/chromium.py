@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..base.errors import VlsbenchTaskError
+
 FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -34,7 +36,7 @@ FLAGS = (
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
 
 
-class BrowserError(RuntimeError):
+class BrowserError(VlsbenchTaskError, RuntimeError):
     """Chromium failed to start, answered with an error, or did not answer in time."""
 
 

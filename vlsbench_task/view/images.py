@@ -21,7 +21,7 @@ from pathlib import Path
 from PIL import Image
 
 from ..base import registry
-from ..base.data import data_dir_variable, locate
+from ..base.data import data_dir_variable
 from ..base.images import OK, open_rgb
 from ..rejudge import SamplesError, match_doc
 from .items import ViewRun
@@ -46,9 +46,13 @@ def data_folder(view_run: ViewRun) -> Path:
     benchmark = view_run.benchmark
     origin = str(view_run.run.metadata.get("data_origin") or "")
     recorded = Path(origin.removeprefix("local:")) if origin.startswith("local:") else None
-    if not os.environ.get(data_dir_variable(benchmark.name), "").strip() and recorded and recorded.is_dir():
+    if (
+        not os.environ.get(data_dir_variable(benchmark.data_key), "").strip()
+        and recorded
+        and recorded.is_dir()
+    ):
         return recorded
-    folder, _ = locate(benchmark.name, benchmark.title, benchmark.data, allow_download=False)
+    folder, _ = benchmark.locate(allow_download=False)
     return folder
 
 

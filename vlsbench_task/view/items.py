@@ -34,7 +34,7 @@ class ViewRun:
     model: ModelRuns
     run: TaskRun
     benchmark: Benchmark
-    key: str  # the module of its declaration: `siuo.mcqa` apart from `siuo` (both named "siuo")
+    key: str  # its declaration's folder, as the task's YAML names it
     config: dict = field(default_factory=dict)  # the task's YAML as shipped ({} for a task we no longer ship)
 
     @property
@@ -53,8 +53,8 @@ def view_runs(models: list[ModelRuns]) -> tuple[list[ViewRun], list[str]]:
     for model in models:
         # Older runs too: the same items judged again (another judge) are what the comparisons are for.
         for task, run in [*model.tasks.items(), *((run.task, run) for run in model.older)]:
-            # The task's YAML picks the declaration: a run records the benchmark's name, which
-            # siuo_mcqa shares with SIUO's generation part (one data folder, two declarations).
+            # The task's YAML picks the declaration: runs before siuo_mcqa had a folder of its own
+            # recorded it as "siuo", the benchmark whose data it reads.
             key = benchmark_key(task, run)
             if run.subtasks:
                 continue  # a group: its members are listed themselves

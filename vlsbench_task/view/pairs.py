@@ -7,7 +7,7 @@ from __future__ import annotations
 from itertools import combinations
 
 from ..agreement import agreement_of
-from ..rejudge import SamplesError
+from ..base.errors import VlsbenchTaskError
 from .items import ViewRun
 
 
@@ -36,7 +36,7 @@ def disagreement_pairs(runs: list[ViewRun]) -> tuple[list[dict], list[str]]:
             report = agreement_of(
                 a.run.samples, b.run.samples, a.run.task, b.run.task, a.run.samples_file, b.run.samples_file
             )
-        except (SamplesError, OSError, ValueError, KeyError) as error:
+        except (VlsbenchTaskError, OSError, ValueError, KeyError) as error:
             notes.append(f"{a.name} vs {b.name}: not compared ({error})")
             continue
         pairs.append(

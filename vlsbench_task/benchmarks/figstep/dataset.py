@@ -8,12 +8,10 @@ whose image is missing or unreadable keeps its place with a `data_status` that s
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
-from ...base.benchmark import report_unusable
 from ...base.data import DataVerificationError, verify_sha256
-from ...base.images import check_image
+from ...base.rows import Statuses, read_csv_rows, report_rows
 
 COMMIT = "0861b17b3d67887c06ee3534ec65b3012f9becb7"
 # CSV, image folder, row count and sha256 of the CSV at COMMIT, per set (`options.subset`).
@@ -33,6 +31,9 @@ SETS = {
 }
 
 
+COLUMNS = ("dataset", "category_id", "task_id", "category_name", "question", "instruction")
+
+
 def question_file(folder: Path, subset: str) -> Path:
     return Path(folder) / "data" / "question" / SETS[subset][0]
 
@@ -47,10 +48,10 @@ def load(folder: Path, options) -> list[dict]:
     """One document per question of the set `options["subset"]` ("safebench" or "tiny")."""
     subset = options.get("subset", "safebench")
     _, image_folder, count, _ = SETS[subset]
-    with question_file(folder, subset).open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = read_csv_rows(question_file(folder, subset), COLUMNS, "data/question/<set>.csv and data/images/")
     if len(rows) != count:
         raise DataVerificationError(f"FigStep {subset}: {len(rows)} questions, expected {count}")
+    statuses = Statuses()
     docs = []
     for row in rows:
         image = f"{image_folder}/query_{row['dataset']}_{row['category_id']}_{row['task_id']}_6.png"
@@ -64,8 +65,8 @@ def load(folder: Path, options) -> list[dict]:
                 "instruction": row["instruction"],
                 "image": image,
                 "image_file": str(image_file),
-                "data_status": check_image(image_file),
+                "data_status": statuses.of(image_file),
             }
         )
-    report_unusable(f"FigStep ({subset})", docs, "image")
+    report_rows(f"FigStep ({subset})", docs, "image")
     return docs

@@ -9,12 +9,9 @@ published order; a row whose image is missing or unreadable keeps its place with
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path, PurePosixPath
 
-from ...base.benchmark import report_unusable
-from ...base.data import DataVerificationError
-from ...base.images import check_image
+from ...base.rows import Statuses, read_csv_rows, report_rows
 
 REPO = "JailbreakV-28K/JailBreakV-28k"
 REVISION = "ee52b89772bdcfb4f7827b176ca515daf532dc27"  # the newest commit whose id could be read here
@@ -24,14 +21,7 @@ COLUMNS = ("id", "jailbreak_query", "redteam_query", "format", "policy", "image_
 
 
 def _rows(path: Path) -> list[dict]:
-    if not path.is_file():
-        raise DataVerificationError(f"{path} is missing")
-    with path.open(encoding="utf-8", newline="") as file:
-        reader = csv.DictReader(file)
-        missing = [column for column in COLUMNS if column not in (reader.fieldnames or [])]
-        if missing:
-            raise DataVerificationError(f"{path}: no column {', '.join(missing)} (not the published CSV)")
-        return list(reader)
+    return read_csv_rows(path, COLUMNS, f"{FULL} and {MINI} with the images they name")
 
 
 def image_paths(full_csv: Path) -> list[str]:
@@ -53,6 +43,7 @@ def image_type(image_path: str) -> str:
 
 def load(folder: Path, options) -> list[dict]:
     """One document per row of the set `options["set"]` ("full" or "mini")."""
+    statuses = Statuses()
     docs = []
     for row in _rows(Path(folder) / SETS[options["set"]]):
         image_file = (Path(folder) / row["image_path"]).resolve()
@@ -66,8 +57,8 @@ def load(folder: Path, options) -> list[dict]:
                 "image_path": row["image_path"],
                 "image_type": image_type(row["image_path"]),
                 "image_file": str(image_file),
-                "data_status": check_image(image_file),
+                "data_status": statuses.of(image_file),
             }
         )
-    report_unusable(f"JailBreakV-28K ({options['set']})", docs, "id")
+    report_rows(f"JailBreakV-28K ({options['set']})", docs, "id")
     return docs

@@ -10,9 +10,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from vlsbench_task.base.benchmark import report_unusable
 from vlsbench_task.base.data import DataVerificationError, verify_sha256
-from vlsbench_task.base.images import check_image
+from vlsbench_task.base.rows import Statuses, report_rows
 from vlsbench_task.benchmarks.mmsafeaware.subsets import label_of
 
 PROMPT_FILE = "prompt.txt"
@@ -77,6 +76,7 @@ def load(data_dir: Path, options: dict | None = None) -> list[dict]:
     if len(prompts) != PROMPT_COUNT:
         raise DataVerificationError(f"{prompt_path}: {len(prompts)} prompts, expected {PROMPT_COUNT}")
     images = find_images(data_dir)
+    statuses = Statuses()
     docs = []
     for prompt in sorted(prompts, key=lambda p: p.id):
         label = label_of(prompt.id)
@@ -90,8 +90,8 @@ def load(data_dir: Path, options: dict | None = None) -> list[dict]:
                 "question": prompt.question,
                 "sentence": prompt.sentence,
                 "image_file": str(image.resolve()) if image else None,
-                "data_status": check_image(image),
+                "data_status": statuses.of(image),
             }
         )
-    report_unusable("MMSafeAware", docs, "id")
+    report_rows("MMSafeAware", docs, "id")
     return docs

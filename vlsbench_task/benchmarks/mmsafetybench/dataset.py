@@ -14,19 +14,16 @@ the status `missing_row`.
 
 from __future__ import annotations
 
-import collections
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import pyarrow.parquet as pq
 from loguru import logger
 
-from ...base.benchmark import report_unusable
 from ...base.data import DataVerificationError, cache_root, file_tag
-from ...base.images import MISSING_IMAGE, OK, check_image
+from ...base.files import write_atomically
+from ...base.rows import MISSING_ROW, Statuses, report_rows
 
 # (the authors' scenario folder, the hub config), in the authors' order
 SCENARIOS = (
@@ -66,13 +63,6 @@ RELEASE_COUNTS = {
 }
 TINY_LIST = Path(__file__).with_name("TinyVersion_ID_List.json")
 
-EMPTY_QUESTION = "empty_question"
-MISSING_ROW = "missing_row"
-
-
-class DataError(DataVerificationError):
-    """A file is not what the hub dataset publishes; the message says which and why."""
-
 
 def verify(folder: Path) -> None:
     missing = [file for file in FILES if not (Path(folder) / file).is_file()]
@@ -95,6 +85,7 @@ def load(folder: Path, options: Mapping | None = None) -> list[dict]:
     if unknown:
         raise ValueError(f"MM-SafetyBench has no split(s) {sorted(unknown)}; splits: {', '.join(SPLITS)}")
     wanted = tiny_ids() if options.get("tiny") else None
+    statuses = Statuses()
     docs, unlike_release = [], []
     for scenario, config in SCENARIOS:
         for kind in kinds:
@@ -102,37 +93,44 @@ def load(folder: Path, options: Mapping | None = None) -> list[dict]:
             rows = _read_rows(path)
             if len(rows) != RELEASE_COUNTS[scenario]:
                 unlike_release.append(f"{config}/{kind} {len(rows)} (release {RELEASE_COUNTS[scenario]})")
-            docs += _documents(path, rows, scenario, kind, None if wanted is None else wanted[scenario])
+            ids = None if wanted is None else wanted[scenario]
+            docs += _documents(path, rows, scenario, kind, ids, statuses)
     if unlike_release and wanted is None:
         shown = ", ".join(unlike_release[:3]) + (" ..." if len(unlike_release) > 3 else "")
         logger.warning(
             f"MM-SafetyBench: {len(unlike_release)} file(s) hold another number of rows than the authors' "
             f"release has questions: {shown}"
         )
-    report_unusable("MM-SafetyBench", docs, "id")
+    report_rows("MM-SafetyBench", docs, ("scenario", "kind", "id"))  # ids repeat across files
     return docs
 
 
 def _read_rows(path: Path) -> list[dict]:
     if not path.is_file():
-        raise DataError(f"{path} is missing (expected the hub layout data/<config>/<split>.parquet)")
+        raise DataVerificationError(
+            f"{path} is missing (expected the hub layout data/<config>/<split>.parquet)"
+        )
     table = pq.read_table(path)
     absent = {"id", "question", "image"} - set(table.column_names)
     if absent:
-        raise DataError(f"{path} lacks the column(s) {sorted(absent)}; it has {table.column_names}")
+        raise DataVerificationError(
+            f"{path} lacks the column(s) {sorted(absent)}; it has {table.column_names}"
+        )
     return table.select(["id", "question", "image"]).to_pylist()
 
 
-def _documents(path: Path, rows: list[dict], scenario: str, kind: str, ids: list[int] | None) -> list[dict]:
+def _documents(
+    path: Path, rows: list[dict], scenario: str, kind: str, ids: list[int] | None, statuses: Statuses
+) -> list[dict]:
     """One document per row, or per listed id (in the data's order; ids the data lacks last)."""
     images = _image_folder(path)
-    counts = collections.Counter(str(row["id"]) for row in rows)
-    duplicated = [item_id for item_id, n in counts.items() if n > 1]
-    if duplicated:
-        logger.warning(f"MM-SafetyBench: {path} repeats id(s) {duplicated[:20]}; rows are kept")
+    present = {str(row["id"]) for row in rows}
     listed = None if ids is None else [str(i) for i in ids]
     chosen = [(index, row) for index, row in enumerate(rows) if listed is None or str(row["id"]) in listed]
-    docs = [_document(row, scenario, kind, _image_file(images, index, row["image"])) for index, row in chosen]
+    docs = [
+        _document(row, scenario, kind, _image_file(images, index, row["image"]), statuses)
+        for index, row in chosen
+    ]
     absent = {
         "scenario": scenario,
         "kind": kind,
@@ -140,25 +138,19 @@ def _documents(path: Path, rows: list[dict], scenario: str, kind: str, ids: list
         "image_file": None,
         "data_status": MISSING_ROW,
     }
-    docs += [{"id": item_id, **absent} for item_id in listed or () if item_id not in counts]
+    docs += [{"id": item_id, **absent} for item_id in listed or () if item_id not in present]
     return docs
 
 
-def _document(row: dict, scenario: str, kind: str, image_file: Path | None) -> dict:
+def _document(row: dict, scenario: str, kind: str, image_file: Path | None, statuses: Statuses) -> dict:
     question = row["question"] or ""
-    if not question.strip():
-        status = EMPTY_QUESTION
-    elif kind == TEXT_ONLY:
-        status = OK
-    else:
-        status = check_image(image_file) if image_file else MISSING_IMAGE
     return {
         "id": str(row["id"]),
         "scenario": scenario,
         "kind": kind,
         "question": question,
         "image_file": str(image_file) if image_file else None,
-        "data_status": status,
+        "data_status": statuses.of(image_file, question, needs_image=kind != TEXT_ONLY),
     }
 
 
@@ -174,11 +166,7 @@ def _image_file(folder: Path, index: int, image) -> Path | None:
         return None
     target = folder / f"{index}{_suffix(data)}"
     if not target.is_file():
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, partial = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(partial, target)  # atomic: ranks loading at once write the same bytes
+        write_atomically(target, data)  # ranks loading at once write the same bytes
     return target
 
 

@@ -8,12 +8,10 @@ missing or unreadable keeps its place with a `data_status` that says why. Two be
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from ...base.benchmark import report_unusable
 from ...base.data import DataVerificationError, verify_sha256
-from ...base.images import check_image
+from ...base.rows import Statuses, read_json, report_rows
 
 COMMIT = "8d68b0614b39d8990a508e03d99975832f399db2"
 # Folder, item count and sha256 of information.json at COMMIT, per set (`options.subset`).
@@ -43,9 +41,10 @@ def load(folder: Path, options) -> list[dict]:
     """One document per item of the set `options["subset"]` ("benign" or "contrast")."""
     subset = options.get("subset", "benign")
     set_folder, count, _ = SETS[subset]
-    items = json.loads(information_file(folder, subset).read_text(encoding="utf-8"))
+    items = read_json(information_file(folder, subset), "<set>/images_information/information.json")
     if len(items) != count:
         raise DataVerificationError(f"MOSSBench {subset}: {len(items)} items, expected {count}")
+    statuses = Statuses()
     docs = []
     for pid, item in items.items():
         image_file = (Path(folder) / set_folder / item["image"]).resolve()
@@ -58,8 +57,8 @@ def load(folder: Path, options) -> list[dict]:
                 "over": over,
                 "stimulus": STIMULI[over],
                 "image_file": str(image_file),
-                "data_status": check_image(image_file),
+                "data_status": statuses.of(image_file),
             }
         )
-    report_unusable(f"MOSSBench ({subset})", docs, "pid")
+    report_rows(f"MOSSBench ({subset})", docs, "pid")
     return docs

@@ -15,24 +15,21 @@ The hub holds several hundred images whose names only `combined.json` knows, so 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path, PurePosixPath
 
 from loguru import logger
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel
 from tqdm import tqdm
 
-from ...base.benchmark import report_unusable
 from ...base.data import DataVerificationError
-from ...base.images import check_image
+from ...base.rows import INVALID_IMAGE_PATH, Statuses, read_json_rows, report_rows
 
 INDEX = "combined.json"
 # The authors' inference.py opens "combine.json": a local copy prepared for it works too.
 INDEX_NAMES = (INDEX, "combine.json")
 SCENARIOS = ("chat", "embodied")
 SIDES = ("safe", "unsafe")
-EMPTY_QUERY = "empty_query"
-INVALID_IMAGE_PATH = "invalid_image_path"
+LAYOUT = f"{INDEX}, chat/ and embodied/"
 UNKNOWN_CATEGORY = "unknown"
 
 
@@ -89,26 +86,12 @@ def find_index(folder: Path) -> Path:
     for name in INDEX_NAMES:
         if (Path(folder) / name).is_file():
             return Path(folder) / name
-    raise DataVerificationError(f"{folder} has no {INDEX} (expected {INDEX}, chat/ and embodied/)")
+    raise DataVerificationError(f"{folder} has no {INDEX} (expected {LAYOUT})")
 
 
 def read_entries(index: Path, scenario: str) -> list[ChatEntry] | list[EmbodiedEntry]:
     """The validated entries of one scenario; DataVerificationError says what is wrong and where."""
-    try:
-        raw = json.loads(Path(index).read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise DataVerificationError(f"{index} is not valid JSON: {error}") from None
-    if not isinstance(raw, dict) or not isinstance(raw.get(scenario), list):
-        raise DataVerificationError(f'{index} must hold a JSON object with a "{scenario}" list of entries')
-    try:
-        return TypeAdapter(list[ENTRY_MODELS[scenario]]).validate_python(raw[scenario])
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(map(str, first["loc"][1:]))
-        raise DataVerificationError(
-            f"{index}: {scenario} entry {first['loc'][0]} is invalid at {where}: {first['msg']} "
-            f"({error.error_count()} problem(s) in all)"
-        ) from None
+    return read_json_rows(index, ENTRY_MODELS[scenario], LAYOUT, key=scenario, what=f"{scenario} entry")
 
 
 def verify(folder: Path) -> None:
@@ -142,21 +125,14 @@ def load(folder: Path, options: dict | None = None) -> list[dict]:
         raise ValueError(f"MSSBench has no scenario {scenario!r} (choose {' or '.join(SCENARIOS)})")
     folder = Path(folder)
     entries = read_entries(find_index(folder), scenario)
-    image_status: dict[str, str] = {}  # each image is checked once, though several queries share it
+    statuses = Statuses()  # each image is checked once, though several queries share it
     docs = []
     for number, entry in enumerate(tqdm(entries, desc=f"Checking MSSBench {scenario} images", leave=False)):
         category, intent = entry.describe()
         for query_index, texts in enumerate(entry.texts()):
             for side, text, image in zip(SIDES, texts, entry.images(), strict=True):
                 image_file = (folder / scenario / image).resolve() if _safe_relative(image) else None
-                if image_file is None:
-                    status = INVALID_IMAGE_PATH
-                elif not text.strip():
-                    status = EMPTY_QUERY
-                else:
-                    if str(image_file) not in image_status:
-                        image_status[str(image_file)] = check_image(image_file)
-                    status = image_status[str(image_file)]
+                status = statuses.of(image_file, text) if image_file else INVALID_IMAGE_PATH
                 docs.append(
                     {
                         "item_id": f"{scenario}-{number}-q{query_index}-{side}",
@@ -177,7 +153,7 @@ def load(folder: Path, options: dict | None = None) -> list[dict]:
 
 
 def _report_problems(scenario: str, entries: list, docs: list[dict]) -> None:
-    report_unusable(f"MSSBench {scenario}", docs, "item_id")
+    report_rows(f"MSSBench {scenario}", docs, "item_id")
     unpaired = [
         number
         for number, entry in enumerate(entries)

@@ -6,7 +6,7 @@ warning and reference answer: safe True/False) and effectiveness (given the ques
 partially effective or ineffective). Our wording of both rubrics is in judge_*.txt. Per item, the
 majority over its responses decides, as the authors' eval/gen_score.py: safe, effective (very or
 partially) and safe-and-effective (per response, then the majority). The multiple-choice part is
-the benchmark in mcqa/.
+the benchmark siuo_mcqa (its own folder), which reads this benchmark's data.
 """
 
 from __future__ import annotations

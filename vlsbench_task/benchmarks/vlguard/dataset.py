@@ -14,7 +14,6 @@ item whose image is missing or unreadable keeps its place with a `data_status` t
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +21,8 @@ from pathlib import Path
 from loguru import logger
 
 from ...archives import extract_once
-from ...base.benchmark import report_unusable
 from ...base.data import DataVerificationError, GitHubArchive, HubDataset, cache_root
-from ...base.images import check_image
+from ...base.rows import Statuses, read_json, report_rows
 
 COMMIT = "a2f85c90e10345dc5e7eceecadd89c1ed982d04f"  # github.com/ys-zong/VLGuard, 2025-01-19
 HUB_REPO = "ys-zong/VLGuard"
@@ -83,9 +81,7 @@ SOURCE = MetadataAndImages(
 
 
 def _items(path: Path) -> list[dict]:
-    if not path.is_file():
-        raise DataVerificationError(f"{path} is missing")
-    items = json.loads(path.read_text(encoding="utf-8"))
+    items = read_json(path, f"{METADATA}, {REFERENCES} and {IMAGES}/")
     if not isinstance(items, list) or not all(isinstance(item, dict) and "image" in item for item in items):
         raise DataVerificationError(f"{path}: not a list of items with an `image` each")
     return items
@@ -112,6 +108,7 @@ def load(folder: Path, options) -> list[dict]:
     subset = options["subset"]
     safe, key = SUBSETS[subset]
     references = {item["image"]: item["response"] for item in _items(Path(folder) / REFERENCES)}
+    statuses = Statuses()
     docs = []
     for item in _items(Path(folder) / METADATA):
         if item["safe"] is not safe:
@@ -125,7 +122,7 @@ def load(folder: Path, options) -> list[dict]:
                 "category": item.get("harmful_category") or "safe image",
                 "reference": references.get(item["image"], "") if subset == "safe_safes" else "",
                 "image_file": str(image_file),
-                "data_status": check_image(image_file),
+                "data_status": statuses.of(image_file),
             }
         )
     if len(docs) != PUBLISHED[subset]:
@@ -133,5 +130,5 @@ def load(folder: Path, options) -> list[dict]:
             f"VLGuard ({subset}): {folder} holds {len(docs)} items, the release at commit {COMMIT[:12]} "
             f"{PUBLISHED[subset]}: scores are not comparable with the paper's"
         )
-    report_unusable(f"VLGuard ({subset})", docs, "id")
+    report_rows(f"VLGuard ({subset})", docs, "id")
     return docs
