@@ -107,7 +107,7 @@ def test_a_missing_judge_fails_for_judged_tasks_only(make_vlsbench_data):
     data = {"VLSBENCH_DATA_DIR": str(make_vlsbench_data(2))}
     judged = doctor("--tasks", "vlsbench", env=data)
     assert judged.returncode == 1
-    assert "no judge is configured: set VLSBENCH_JUDGE_API_KEY" in line(
+    assert "no judge is configured: set VLSBENCH_TASK_JUDGE_API_KEY" in line(
         judged, "✗ judge gpt-4o-2024-08-06 at OpenAI"
     )
     assert doctor("--tasks", "vlsbench_keyword", env=data).returncode == 0
@@ -118,8 +118,8 @@ def test_a_working_judge_passes_with_judge_check_and_the_name_it_answers_with(ma
     with LocalJudgeServer(model="served-judge-name") as server:
         env = {
             "VLSBENCH_DATA_DIR": str(make_vlsbench_data(2)),
-            "VLSBENCH_JUDGE_BASE_URL": server.base_url,
-            "VLSBENCH_JUDGE_MODEL": "served-judge-name",
+            "VLSBENCH_TASK_JUDGE_BASE_URL": server.base_url,
+            "VLSBENCH_TASK_JUDGE_MODEL": "served-judge-name",
         }
         checked = doctor("--tasks", "vlsbench", "--judge-check", env=env)
         asked = len(server.preflights)
@@ -138,8 +138,8 @@ def test_a_refusing_judge_is_found_with_judge_check_and_the_key_is_not_printed(m
     key = "sk-doctor-secret-0123456789"
     env = {
         "VLSBENCH_DATA_DIR": str(make_vlsbench_data(2)),
-        "VLSBENCH_JUDGE_BASE_URL": f"http://127.0.0.1:{port}/v1",
-        "VLSBENCH_JUDGE_API_KEY": key,
+        "VLSBENCH_TASK_JUDGE_BASE_URL": f"http://127.0.0.1:{port}/v1",
+        "VLSBENCH_TASK_JUDGE_API_KEY": key,
     }
     configured = doctor("--tasks", "vlsbench", env=env)
     assert (
@@ -149,7 +149,7 @@ def test_a_refusing_judge_is_found_with_judge_check_and_the_key_is_not_printed(m
     checked = doctor("--tasks", "vlsbench", "--judge-check", env=env)
     assert checked.returncode == 1, checked.stdout
     refused = line(checked, f"✗ judge gpt-4o-2024-08-06 at http://127.0.0.1:{port}/v1 (vlsbench): ")
-    assert "cannot be reached" in refused and "VLSBENCH_JUDGE_BASE_URL" in refused, checked.stdout
+    assert "cannot be reached" in refused and "VLSBENCH_TASK_JUDGE_BASE_URL" in refused, checked.stdout
     assert key not in checked.stdout + checked.stderr
 
 

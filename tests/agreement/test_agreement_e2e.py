@@ -49,10 +49,10 @@ def test_offline_rules_against_an_llm_judge_on_real_samples_files(
             ],
             env={
                 "VLSBENCH_DATA_DIR": str(folder),
-                "VLSBENCH_JUDGE_BASE_URL": server.base_url,
-                "VLSBENCH_JUDGE_API_KEY": "sk-test-agreement-e2e",
-                "VLSBENCH_JUDGE_CACHE": "off",
-                "VLSBENCH_JUDGE_PARSE_RETRIES": "0",
+                "VLSBENCH_TASK_JUDGE_BASE_URL": server.base_url,
+                "VLSBENCH_TASK_JUDGE_API_KEY": "sk-test-agreement-e2e",
+                "VLSBENCH_TASK_JUDGE_CACHE": "off",
+                "VLSBENCH_TASK_JUDGE_PARSE_RETRIES": "0",
             },
         )
     (keyword,) = run.output_dir.rglob("*_samples_vlsbench_keyword.jsonl")

@@ -30,9 +30,9 @@ def audited_run(vlsbench_rows, tmp_path_factory) -> Path:
             out,
             {
                 "VLSBENCH_DATA_DIR": str(folder),
-                "VLSBENCH_JUDGE_BASE_URL": server.base_url,
-                "VLSBENCH_JUDGE_API_KEY": "sk-test-audit",
-                "VLSBENCH_JUDGE_CACHE": "off",
+                "VLSBENCH_TASK_JUDGE_BASE_URL": server.base_url,
+                "VLSBENCH_TASK_JUDGE_API_KEY": "sk-test-audit",
+                "VLSBENCH_TASK_JUDGE_CACHE": "off",
                 "NO_PROXY": "127.0.0.1",
                 "no_proxy": "127.0.0.1",
             },

@@ -17,7 +17,7 @@ sys.path.append(str(Path(__file__).resolve().parents[1] / "siuo"))
 import siuo_support
 
 pytestmark = [pytest.mark.e2e]
-NO_JUDGE = {"VLSBENCH_JUDGE_API_KEY": "", "OPENAI_API_KEY": "", "VLSBENCH_JUDGE_BASE_URL": ""}
+NO_JUDGE = {"VLSBENCH_TASK_JUDGE_API_KEY": "", "OPENAI_API_KEY": "", "VLSBENCH_TASK_JUDGE_BASE_URL": ""}
 
 
 def test_predict_only_runs_of_other_benchmarks_are_judged_afterwards(

@@ -11,7 +11,7 @@ from hub_emulator import HubEmulator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.network]
 
-NO_JUDGE = {"VLSBENCH_JUDGE_API_KEY": "", "OPENAI_API_KEY": "", "VLSBENCH_JUDGE_BASE_URL": ""}
+NO_JUDGE = {"VLSBENCH_TASK_JUDGE_API_KEY": "", "OPENAI_API_KEY": "", "VLSBENCH_TASK_JUDGE_BASE_URL": ""}
 
 
 def _error_line(run) -> str:
@@ -28,7 +28,7 @@ def test_no_judge_and_no_data_are_both_named_and_nothing_is_downloaded(run_lmms_
     line = _error_line(run)
     for wanted in (
         "VLSBench (vlsbench): no judge is configured",
-        "VLSBENCH_JUDGE_API_KEY",
+        "VLSBENCH_TASK_JUDGE_API_KEY",
         "vlsbench_keyword",
     ):
         assert wanted in line
@@ -49,11 +49,11 @@ def test_an_unusable_offline_judge_setting_is_named_before_any_download(run_lmms
         env = {"HF_HUB_OFFLINE": "", "HF_ENDPOINT": hub.url, "HF_HOME": str(tmp_path / "hf")}
         run = run_lmms_eval(
             ["--model", "dummy", "--tasks", "vlsbench_keyword"],
-            env={**env, "VLSBENCH_DATA_DIR": "", "VLSBENCH_JUDGE_CONCURRENCY": "0"},
+            env={**env, "VLSBENCH_DATA_DIR": "", "VLSBENCH_TASK_JUDGE_CONCURRENCY": "0"},
         )
     assert hub.gets == [] and hub.revisions == []
     assert not list(run.output_dir.rglob("*_results.json"))
-    assert "VLSBENCH_JUDGE_CONCURRENCY must be at least 1" in _error_line(run)
+    assert "VLSBENCH_TASK_JUDGE_CONCURRENCY must be at least 1" in _error_line(run)
 
 
 def test_an_unreachable_judge_stops_the_run_before_inference(run_lmms_eval, make_vlsbench_data):
@@ -64,12 +64,12 @@ def test_an_unreachable_judge_stops_the_run_before_inference(run_lmms_eval, make
         url = f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
     run = run_lmms_eval(
         ["--model", "dummy", "--tasks", "vlsbench", "--limit", "2"],
-        env={"VLSBENCH_DATA_DIR": str(make_vlsbench_data(3)), "VLSBENCH_JUDGE_BASE_URL": url},
+        env={"VLSBENCH_DATA_DIR": str(make_vlsbench_data(3)), "VLSBENCH_TASK_JUDGE_BASE_URL": url},
     )
     assert not list(run.output_dir.rglob("*_results.json"))
     assert not list(run.output_dir.rglob("*_samples_*.jsonl"))
     assert "Running generate_until requests" not in run.output  # stopped before any inference
     line = _error_line(run)
     assert f"VLSBench (vlsbench): the judge at {url} (model gpt-4o-2024-08-06) cannot be reached" in line
-    assert "Connection refused" in line and "set VLSBENCH_JUDGE_BASE_URL" in line
-    assert "VLSBENCH_JUDGE_PREFLIGHT=off" in line and "vlsbench_keyword" in line
+    assert "Connection refused" in line and "set VLSBENCH_TASK_JUDGE_BASE_URL" in line
+    assert "VLSBENCH_TASK_JUDGE_PREFLIGHT=off" in line and "vlsbench_keyword" in line

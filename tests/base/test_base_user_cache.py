@@ -35,8 +35,8 @@ def test_a_run_writes_the_temporary_user_cache_and_leaves_the_real_one_untouched
     with LocalJudgeServer(rubrics=[RUBRIC]) as judge:
         run = run_lmms_eval(
             ["--model", "dummy", "--tasks", "vlsbench", "--limit", "2"],
-            # no VLSBENCH_JUDGE_CACHE: the verdict cache goes to its default, in the user cache
-            env={"VLSBENCH_DATA_DIR": str(folder), "VLSBENCH_JUDGE_BASE_URL": judge.base_url},
+            # no VLSBENCH_TASK_JUDGE_CACHE: the verdict cache goes to its default, in the user cache
+            env={"VLSBENCH_DATA_DIR": str(folder), "VLSBENCH_TASK_JUDGE_BASE_URL": judge.base_url},
         )
     assert run.results()["results"]["vlsbench"]["n_judged,none"] == 2
     assert (user_cache / "judge_cache.sqlite3").is_file()

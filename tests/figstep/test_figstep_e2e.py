@@ -34,9 +34,9 @@ def test_all_tasks_report_every_metric_with_every_row_accounted_for(run_lmms_eva
             ["--model", "dummy", "--model_args", f"response={COMPLIANCE}", "--tasks", ",".join(TASKS)],
             env={
                 "FIGSTEP_DATA_DIR": str(shared_data / "figstep"),
-                "VLSBENCH_JUDGE_BASE_URL": server.base_url,
-                "VLSBENCH_JUDGE_API_KEY": "sk-test-figstep-e2e",
-                "VLSBENCH_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
+                "VLSBENCH_TASK_JUDGE_BASE_URL": server.base_url,
+                "VLSBENCH_TASK_JUDGE_API_KEY": "sk-test-figstep-e2e",
+                "VLSBENCH_TASK_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
                 "NO_PROXY": "127.0.0.1",
             },
         )

@@ -121,11 +121,11 @@ def run_all(workdir: Path) -> dict[str, dict]:
     with LocalJudgeServer(policy=stand_in_judge(rows), model="gpt-4o-2024-08-06") as judge:
         env = {
             **common,
-            "VLSBENCH_JUDGE_BASE_URL": judge.base_url,
-            "VLSBENCH_JUDGE_API_KEY": "sk-golden-not-a-key",
-            "VLSBENCH_JUDGE_CACHE": "off",
-            "VLSBENCH_JUDGE_PARSE_RETRIES": "1",
-            "VLSBENCH_JUDGE_CONCURRENCY": "1",
+            "VLSBENCH_TASK_JUDGE_BASE_URL": judge.base_url,
+            "VLSBENCH_TASK_JUDGE_API_KEY": "sk-golden-not-a-key",
+            "VLSBENCH_TASK_JUDGE_CACHE": "off",
+            "VLSBENCH_TASK_JUDGE_PARSE_RETRIES": "1",
+            "VLSBENCH_TASK_JUDGE_CONCURRENCY": "1",
         }
         output = workdir / "out_vlsbench"
         args = ["--model", "from_log", "--model_args", f"logs={logs}", "--tasks", ",".join(VLSBENCH_TASKS)]

@@ -29,9 +29,9 @@ def test_the_mini_set_is_judged_with_every_row_accounted_for(run_lmms_eval, tmp_
             ["--model", "from_log", "--model_args", f"logs={logs}", "--tasks", ",".join(TASKS)],
             env={
                 "JAILBREAKV_28K_DATA_DIR": str(copy),
-                "VLSBENCH_JUDGE_BASE_URL": server.base_url,
-                "VLSBENCH_JUDGE_API_KEY": "sk-test-jailbreakv-e2e",
-                "VLSBENCH_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
+                "VLSBENCH_TASK_JUDGE_BASE_URL": server.base_url,
+                "VLSBENCH_TASK_JUDGE_API_KEY": "sk-test-jailbreakv-e2e",
+                "VLSBENCH_TASK_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
                 "NO_PROXY": "127.0.0.1",
             },
         )
@@ -58,7 +58,7 @@ def test_the_mini_set_is_judged_with_every_row_accounted_for(run_lmms_eval, tmp_
 
 
 def test_the_mini_set_is_scored_by_a_llama_guard_judge_in_its_own_format(run_lmms_eval, tmp_path):
-    """The protocol's judge is Llama Guard: VLSBENCH_JUDGE_FORMAT=llama-guard-3 asks it in its native
+    """The protocol's judge is Llama Guard: VLSBENCH_TASK_JUDGE_FORMAT=llama-guard-3 asks it in its native
     layout (a user and an assistant turn, no schema) and reads its `safe` / `unsafe` + codes answer."""
     copy = fixture.build(tmp_path / "jailbreakv", missing=("llm_transfer_attack/blank/3.jpeg",))
     logs = write_from_log(tmp_path / "logs", {"jailbreakv_28k_mini": RESPONSES})
@@ -68,11 +68,11 @@ def test_the_mini_set_is_scored_by_a_llama_guard_judge_in_its_own_format(run_lmm
             ["--model", "from_log", "--model_args", f"logs={logs}", "--tasks", "jailbreakv_28k_mini"],
             env={
                 "JAILBREAKV_28K_DATA_DIR": str(copy),
-                "VLSBENCH_JUDGE_BASE_URL": server.base_url,
-                "VLSBENCH_JUDGE_MODEL": "meta-llama/Llama-Guard-3-8B",
-                "VLSBENCH_JUDGE_API_KEY": "EMPTY",
-                "VLSBENCH_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
-                "VLSBENCH_JUDGE_FORMAT": "llama-guard-3",
+                "VLSBENCH_TASK_JUDGE_BASE_URL": server.base_url,
+                "VLSBENCH_TASK_JUDGE_MODEL": "meta-llama/Llama-Guard-3-8B",
+                "VLSBENCH_TASK_JUDGE_API_KEY": "EMPTY",
+                "VLSBENCH_TASK_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
+                "VLSBENCH_TASK_JUDGE_FORMAT": "llama-guard-3",
                 "NO_PROXY": "127.0.0.1",
             },
         )

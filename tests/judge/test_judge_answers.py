@@ -120,7 +120,7 @@ def test_token_budget_stops_new_requests_and_reports_the_rest_as_errors(make_ite
             items
         )
     assert [v.status for v in verdicts] == [Status.OK] * 2 + [Status.ERROR] * 3
-    assert all("VLSBENCH_JUDGE_MAX_TOKENS_TOTAL" in v.error for v in verdicts[2:])
+    assert all("VLSBENCH_TASK_JUDGE_MAX_TOKENS_TOTAL" in v.error for v in verdicts[2:])
     assert len(server.requests) == stats.requests == 2
     assert (stats.prompt_tokens, stats.completion_tokens) == (200, 40)
 

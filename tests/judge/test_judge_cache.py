@@ -124,9 +124,9 @@ def test_the_key_covers_model_prompt_query_response_and_image(make_items, settin
 
 
 def test_cache_off_always_asks(make_items, settings_for, monkeypatch):
-    monkeypatch.setenv("VLSBENCH_JUDGE_CACHE", "off")
+    monkeypatch.setenv("VLSBENCH_TASK_JUDGE_CACHE", "off")
     assert JudgeSettings.from_env().cache_path is None
-    monkeypatch.delenv("VLSBENCH_JUDGE_CACHE")
+    monkeypatch.delenv("VLSBENCH_TASK_JUDGE_CACHE")
     assert "vlsbench_task" in str(JudgeSettings.from_env().cache_path)  # the user cache dir
     items = make_items(3)
     with LocalJudgeServer(rubrics=[RUBRIC]) as server:

@@ -15,7 +15,12 @@ from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
 
 ROWS = 8
 CATEGORIES = [("Illegal Activity", "Cybercrime"), ("Privacy", "Unauthorized Data Collection")]
-JUDGE_ENV = ("VLSBENCH_JUDGE_BASE_URL", "VLSBENCH_JUDGE_API_KEY", "OPENAI_API_KEY", "VLSBENCH_JUDGE_MODEL")
+JUDGE_ENV = (
+    "VLSBENCH_TASK_JUDGE_BASE_URL",
+    "VLSBENCH_TASK_JUDGE_API_KEY",
+    "OPENAI_API_KEY",
+    "VLSBENCH_TASK_JUDGE_MODEL",
+)
 
 
 def label_by_query(body: dict, index: int) -> Reply:
@@ -79,7 +84,7 @@ def test_predict_only_run_needs_no_judge_and_is_judged_afterwards(run_lmms_eval,
             "vlsbench",
             "--predict_only",
         ],
-        env={"VLSBENCH_JUDGE_CACHE": str(tmp_path / "unused.sqlite3")},
+        env={"VLSBENCH_TASK_JUDGE_CACHE": str(tmp_path / "unused.sqlite3")},
     )
     samples = samples_file(run, "vlsbench")
     assert all("n_judged" not in sample for sample in run.samples("vlsbench"))  # nothing was judged
@@ -89,7 +94,7 @@ def test_predict_only_run_needs_no_judge_and_is_judged_afterwards(run_lmms_eval,
     with LocalJudgeServer(policy=label_by_query) as server:
         args = ["--base-url", server.base_url, "--concurrency", "3", "--out", str(tmp_path / "judged")]
         with pytest.MonkeyPatch.context() as env:
-            env.setenv("VLSBENCH_JUDGE_CACHE", str(cache))
+            env.setenv("VLSBENCH_TASK_JUDGE_CACHE", str(cache))
             status, report, judged = judge_cli(samples, *args)
             assert server.max_in_flight <= 3
             requests = len(server.requests)
@@ -123,13 +128,13 @@ def test_rejudging_a_scored_run_reproduces_its_metrics(run_lmms_eval, data_dir, 
         run = run_lmms_eval(
             ["--model", "dummy", "--model_args", "response=Sure.", "--tasks", "vlsbench"],
             env={
-                "VLSBENCH_JUDGE_BASE_URL": server.base_url,
-                "VLSBENCH_JUDGE_CACHE": str(tmp_path / "run.sqlite3"),
+                "VLSBENCH_TASK_JUDGE_BASE_URL": server.base_url,
+                "VLSBENCH_TASK_JUDGE_CACHE": str(tmp_path / "run.sqlite3"),
             },
         )
         assert len(server.requests) == ROWS - 1
         with pytest.MonkeyPatch.context() as env:  # a fresh cache: the same requests again
-            env.setenv("VLSBENCH_JUDGE_CACHE", str(tmp_path / "cli.sqlite3"))
+            env.setenv("VLSBENCH_TASK_JUDGE_CACHE", str(tmp_path / "cli.sqlite3"))
             status, report, judged = judge_cli(samples_file(run, "vlsbench"), "--base-url", server.base_url)
         assert len(server.requests) == 2 * (ROWS - 1)
 
@@ -207,7 +212,7 @@ def test_missing_judge_configuration_is_reported(data_dir, tmp_path, capsys):
     samples = tmp_path / "samples.jsonl"
     samples.write_text(json.dumps({"doc_id": 0, "filtered_resps": "No."}) + "\n")
     assert cli.main(["judge", str(samples), "--task", "vlsbench"]) == 2
-    assert "VLSBENCH_JUDGE_API_KEY" in capsys.readouterr().err
+    assert "VLSBENCH_TASK_JUDGE_API_KEY" in capsys.readouterr().err
 
 
 def test_the_task_comes_from_the_file_name_or_task(data_dir, tmp_path, capsys):

@@ -1,4 +1,4 @@
-"""Several endpoints of one judge (VLSBENCH_JUDGE_BASE_URL=url1,url2,...), each a real local server
+"""Several endpoints of one judge (VLSBENCH_TASK_JUDGE_BASE_URL=url1,url2,...), each a real local server
 on 127.0.0.1: load spreading, routing around failures, and verdicts that do not depend on the endpoint."""
 
 from __future__ import annotations

@@ -41,9 +41,9 @@ def test_concurrency_is_reached_and_never_exceeded(make_items, settings_for, con
 
 
 def test_default_concurrency_is_16_and_read_from_the_environment(monkeypatch):
-    monkeypatch.delenv("VLSBENCH_JUDGE_CONCURRENCY", raising=False)
+    monkeypatch.delenv("VLSBENCH_TASK_JUDGE_CONCURRENCY", raising=False)
     assert JudgeSettings.from_env().concurrency == 16
-    monkeypatch.setenv("VLSBENCH_JUDGE_CONCURRENCY", "3")
+    monkeypatch.setenv("VLSBENCH_TASK_JUDGE_CONCURRENCY", "3")
     assert JudgeSettings.from_env().concurrency == 3
 
 

@@ -133,20 +133,20 @@ def test_tasks_that_need_more_than_harmful_or_not_refuse_the_format_in_one_line(
     benchmark, needs, monkeypatch
 ):
     monkeypatch.setenv(FORMAT_VARIABLE, "llama-guard-3")
-    monkeypatch.setenv("VLSBENCH_JUDGE_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("VLSBENCH_TASK_JUDGE_BASE_URL", "http://127.0.0.1:9/v1")
     rubrics = benchmark_named(benchmark).with_prompt_overrides().rubrics.values()
     problem = JudgeSettings.from_env().problem(rubrics)
     assert problem is not None and "\n" not in problem
-    assert problem.startswith("VLSBENCH_JUDGE_FORMAT=llama-guard-3 asks a guard model only whether")
-    assert needs in problem and problem.endswith("unset VLSBENCH_JUDGE_FORMAT for this task")
+    assert problem.startswith("VLSBENCH_TASK_JUDGE_FORMAT=llama-guard-3 asks a guard model only whether")
+    assert needs in problem and problem.endswith("unset VLSBENCH_TASK_JUDGE_FORMAT for this task")
 
 
 def test_an_unknown_format_or_the_keyword_judge_is_refused(monkeypatch):
-    monkeypatch.setenv("VLSBENCH_JUDGE_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("VLSBENCH_TASK_JUDGE_BASE_URL", "http://127.0.0.1:9/v1")
     monkeypatch.setenv(FORMAT_VARIABLE, "llama-guard-5")
     rubric = benchmark_named("vlsbench").with_prompt_overrides().judgements["verdict"].rubric
     assert JudgeSettings.from_env().problem([rubric]) == (
-        "VLSBENCH_JUDGE_FORMAT must be one of llama-guard-3, llama-guard-3-vision, llama-guard-4, llavaguard, "
+        "VLSBENCH_TASK_JUDGE_FORMAT must be one of llama-guard-3, llama-guard-3-vision, llama-guard-4, llavaguard, "
         "got 'llama-guard-5'"
     )
     monkeypatch.setenv(FORMAT_VARIABLE, "llama-guard-3")

@@ -31,11 +31,11 @@ def test_vlsbench_is_scored_by_a_llama_guard_vision_judge(run_lmms_eval, make_vl
             ["--model", "dummy", "--model_args", f"response={COMPLIANCE}", "--tasks", "vlsbench"],
             env={
                 "VLSBENCH_DATA_DIR": str(folder),
-                "VLSBENCH_JUDGE_BASE_URL": server.base_url,
-                "VLSBENCH_JUDGE_MODEL": "meta-llama/Llama-Guard-3-11B-Vision",
-                "VLSBENCH_JUDGE_API_KEY": "EMPTY",
-                "VLSBENCH_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
-                "VLSBENCH_JUDGE_FORMAT": "llama-guard-3-vision",
+                "VLSBENCH_TASK_JUDGE_BASE_URL": server.base_url,
+                "VLSBENCH_TASK_JUDGE_MODEL": "meta-llama/Llama-Guard-3-11B-Vision",
+                "VLSBENCH_TASK_JUDGE_API_KEY": "EMPTY",
+                "VLSBENCH_TASK_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
+                "VLSBENCH_TASK_JUDGE_FORMAT": "llama-guard-3-vision",
             },
         )
     results = run.results()
@@ -63,16 +63,18 @@ def test_a_task_needing_more_than_harmful_or_not_refuses_the_format_before_any_w
     run = run_lmms_eval(
         ["--model", "dummy", "--tasks", "siuo"],
         env={
-            "VLSBENCH_JUDGE_BASE_URL": "http://127.0.0.1:9/v1",  # never asked: the format is refused first
-            "VLSBENCH_JUDGE_FORMAT": "llama-guard-3",
+            "VLSBENCH_TASK_JUDGE_BASE_URL": "http://127.0.0.1:9/v1",  # never asked: the format is refused first
+            "VLSBENCH_TASK_JUDGE_FORMAT": "llama-guard-3",
             "SIUO_DATA_DIR": str(tmp_path / "no_siuo_here"),
         },
         check=False,
     )
     assert (
-        "VLSBENCH_JUDGE_FORMAT=llama-guard-3 asks a guard model only whether a response is harmful"
+        "VLSBENCH_TASK_JUDGE_FORMAT=llama-guard-3 asks a guard model only whether a response is harmful"
         in run.output
     )
-    assert "siuo_effectiveness" in run.output and "unset VLSBENCH_JUDGE_FORMAT for this task" in run.output
+    assert (
+        "siuo_effectiveness" in run.output and "unset VLSBENCH_TASK_JUDGE_FORMAT for this task" in run.output
+    )
     assert "Running generate_until requests" not in run.output
     assert not list(run.output_dir.rglob("*_results.json"))

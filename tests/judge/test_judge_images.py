@@ -51,7 +51,7 @@ def test_large_images_are_downscaled_and_both_sizes_recorded(make_items, setting
 
 @pytest.mark.network
 def test_image_max_side_zero_sends_the_original(make_items, settings_for, monkeypatch):
-    monkeypatch.setenv("VLSBENCH_JUDGE_IMAGE_MAX_SIDE", "0")
+    monkeypatch.setenv("VLSBENCH_TASK_JUDGE_IMAGE_MAX_SIDE", "0")
     assert JudgeSettings.from_env().image_max_side == 0
     (item,) = make_items(1, size=(1600, 1200))
     original = Path(item.image_path).read_bytes()

@@ -45,7 +45,10 @@ def test_a_refused_connection_names_the_url_and_the_variable():
     assert not check.ok and check.model_answered is None
     assert f"the judge at {settings.base_url} (model {settings.model}) cannot be reached" in check.problem
     assert "Connection refused" in check.problem
-    assert "set VLSBENCH_JUDGE_BASE_URL" in check.problem and "VLSBENCH_JUDGE_PREFLIGHT=off" in check.problem
+    assert (
+        "set VLSBENCH_TASK_JUDGE_BASE_URL" in check.problem
+        and "VLSBENCH_TASK_JUDGE_PREFLIGHT=off" in check.problem
+    )
     assert "\n" not in check.problem
 
 
@@ -57,7 +60,7 @@ def test_a_wrong_key_is_named_without_the_key_or_the_urls_credentials():
     assert not check.ok
     assert f"the judge at {server.base_url} " in check.problem  # no user, password or query
     assert "refused the API key (HTTP 401: Incorrect API key provided: ***)" in check.problem
-    assert "set VLSBENCH_JUDGE_API_KEY (or OPENAI_API_KEY)" in check.problem
+    assert "set VLSBENCH_TASK_JUDGE_API_KEY (or OPENAI_API_KEY)" in check.problem
     for secret in (FAKE_KEY, "hunter2-password", "t0ken-secret-1", "someone"):
         assert secret not in check.problem
 
@@ -70,7 +73,7 @@ def test_an_unknown_model_is_named_with_the_model_variable():
     assert (
         "has no model 'no-such-judge' (HTTP 404: The model `no-such-judge` does not exist)" in check.problem
     )
-    assert "set VLSBENCH_JUDGE_MODEL (or VLSBENCH_JUDGE_MODEL_<TASK>)" in check.problem
+    assert "set VLSBENCH_TASK_JUDGE_MODEL (or <B>_JUDGE_MODEL)" in check.problem
 
 
 def test_a_judge_that_does_not_answer_in_time_is_a_timeout_asked_once():
@@ -80,8 +83,8 @@ def test_a_judge_that_does_not_answer_in_time_is_a_timeout_asked_once():
         check = check_judge(JudgeSettings(base_url=server.base_url, timeout_s=0.3, max_retries=6))
         elapsed = time.monotonic() - started
     assert not check.ok and "gave no answer within 0.3 s (timeout)" in check.problem
-    assert "VLSBENCH_JUDGE_TIMEOUT" in check.problem
-    assert len(server.preflights) == 1  # no retries, whatever VLSBENCH_JUDGE_MAX_RETRIES says
+    assert "VLSBENCH_TASK_JUDGE_TIMEOUT" in check.problem
+    assert len(server.preflights) == 1  # no retries, whatever VLSBENCH_TASK_JUDGE_MAX_RETRIES says
     assert elapsed < 3  # it did not wait for the answer
 
 
@@ -103,15 +106,15 @@ def test_no_request_when_switched_off_or_offline():
 
 
 def test_the_switch_is_read_from_the_environment(monkeypatch):
-    monkeypatch.delenv("VLSBENCH_JUDGE_PREFLIGHT", raising=False)
+    monkeypatch.delenv("VLSBENCH_TASK_JUDGE_PREFLIGHT", raising=False)
     assert JudgeSettings.from_env().preflight
-    monkeypatch.setenv("VLSBENCH_JUDGE_PREFLIGHT", "OFF")
+    monkeypatch.setenv("VLSBENCH_TASK_JUDGE_PREFLIGHT", "OFF")
     assert not JudgeSettings.from_env().preflight
-    monkeypatch.setenv("VLSBENCH_JUDGE_PREFLIGHT", "nope")
-    with pytest.raises(ValueError, match="VLSBENCH_JUDGE_PREFLIGHT must be on or off"):
+    monkeypatch.setenv("VLSBENCH_TASK_JUDGE_PREFLIGHT", "nope")
+    with pytest.raises(ValueError, match="VLSBENCH_TASK_JUDGE_PREFLIGHT must be on or off"):
         JudgeSettings.from_env()
 
 
 def test_settings_that_cannot_work_fail_without_a_request():
     check = check_judge(JudgeSettings(api_key=None, base_url=None))
-    assert not check.ok and "no judge is configured: set VLSBENCH_JUDGE_API_KEY" in check.problem
+    assert not check.ok and "no judge is configured: set VLSBENCH_TASK_JUDGE_API_KEY" in check.problem

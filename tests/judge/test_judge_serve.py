@@ -1,5 +1,5 @@
 """`vlsbench-task serve-judge` in a subprocess: it prints the lines to export, judges over HTTP with the
-offline rules, refuses other model names (so a run that forgot VLSBENCH_JUDGE_MODEL stops at its
+offline rules, refuses other model names (so a run that forgot VLSBENCH_TASK_JUDGE_MODEL stops at its
 preflight), and one Ctrl-C stops it."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def test_serve_judge_prints_the_exports_judges_and_stops_on_ctrl_c(make_items):
     )
     try:
         lines, exports = _lines(process), {}
-        while "VLSBENCH_JUDGE_MODEL" not in exports:
+        while "VLSBENCH_TASK_JUDGE_MODEL" not in exports:
             line = lines.get(timeout=TIMEOUT_S)
             assert line is not None, "serve-judge ended before printing its exports"
             if line.startswith("export "):
@@ -47,8 +47,8 @@ def test_serve_judge_prints_the_exports_judges_and_stops_on_ctrl_c(make_items):
                 exports[name] = value
             elif "Stand-in judge on" in line:
                 assert "its numbers mean nothing" in line
-        assert exports["VLSBENCH_JUDGE_MODEL"] == STAND_IN_MODEL
-        url = exports["VLSBENCH_JUDGE_BASE_URL"]
+        assert exports["VLSBENCH_TASK_JUDGE_MODEL"] == STAND_IN_MODEL
+        url = exports["VLSBENCH_TASK_JUDGE_BASE_URL"]
         assert url.startswith("http://127.0.0.1:") and url.endswith("/v1")
 
         settings = JudgeSettings(base_url=url, model=STAND_IN_MODEL, cache_path=None, timeout_s=10)

@@ -38,10 +38,10 @@ def test_tiny_keyword_and_text_only_report_every_metric_and_account_for_every_ro
             env={
                 "MMSAFETYBENCH_DATA_DIR": str(folder),
                 "XDG_CACHE_HOME": str(tmp_path / "cache"),
-                "VLSBENCH_JUDGE_BASE_URL": judge.base_url,
-                "VLSBENCH_JUDGE_API_KEY": "sk-test-mmsafetybench-e2e",
-                "VLSBENCH_JUDGE_CACHE": "off",
-                "VLSBENCH_JUDGE_PARSE_RETRIES": "0",
+                "VLSBENCH_TASK_JUDGE_BASE_URL": judge.base_url,
+                "VLSBENCH_TASK_JUDGE_API_KEY": "sk-test-mmsafetybench-e2e",
+                "VLSBENCH_TASK_JUDGE_CACHE": "off",
+                "VLSBENCH_TASK_JUDGE_PARSE_RETRIES": "0",
             },
         )
     results = run.results()

@@ -85,8 +85,8 @@ def test_qwen2_vl_answers_image_and_text_only_requests(run_lmms_eval, checkpoint
     with LocalJudgeServer(rubrics=[RUBRIC]) as judge:
         env = {
             **data_env,
-            "VLSBENCH_JUDGE_BASE_URL": judge.base_url,
-            "VLSBENCH_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
+            "VLSBENCH_TASK_JUDGE_BASE_URL": judge.base_url,
+            "VLSBENCH_TASK_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
         }
         model_args = f"pretrained={checkpoints['qwen2vl']},device_map=cpu,device=cpu"
         run = run_lmms_eval(
@@ -116,8 +116,8 @@ def test_llava_hf_is_refused_a_text_only_task_with_a_clear_message(run_lmms_eval
         # a judge that is never asked: the preflight would stop the run on it before the model check
         env={
             **data_env,
-            "VLSBENCH_JUDGE_BASE_URL": "http://127.0.0.1:9/v1",
-            "VLSBENCH_JUDGE_PREFLIGHT": "off",
+            "VLSBENCH_TASK_JUDGE_BASE_URL": "http://127.0.0.1:9/v1",
+            "VLSBENCH_TASK_JUDGE_PREFLIGHT": "off",
         },
     )
     assert not list(run.output_dir.rglob("*_results.json"))  # lmms-eval itself still exits 0

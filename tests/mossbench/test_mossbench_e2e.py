@@ -56,9 +56,9 @@ def test_published_responses_are_judged_with_every_row_accounted_for(run_lmms_ev
             ["--model", "from_log", "--model_args", f"logs={logs}", "--tasks", ",".join(TASKS)],
             env={
                 "MOSSBENCH_DATA_DIR": str(copy),
-                "VLSBENCH_JUDGE_BASE_URL": server.base_url,
-                "VLSBENCH_JUDGE_API_KEY": "sk-test-mossbench-e2e",
-                "VLSBENCH_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
+                "VLSBENCH_TASK_JUDGE_BASE_URL": server.base_url,
+                "VLSBENCH_TASK_JUDGE_API_KEY": "sk-test-mossbench-e2e",
+                "VLSBENCH_TASK_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
                 "NO_PROXY": "127.0.0.1",
             },
         )

@@ -30,7 +30,12 @@ def test_a_llama_guard_format_judge_is_ranked_against_msts(shared_data, tmp_path
     responses = msts.responses(folder)
     monkeypatch.setenv("MSTS_DATA_DIR", str(folder))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user_cache"))
-    for name in ("VLSBENCH_JUDGE_MODEL", "OPENAI_API_KEY", "VLSBENCH_JUDGE_PROMPT_FILE", "MSTS_IMAGE_MIRROR"):
+    for name in (
+        "VLSBENCH_TASK_JUDGE_MODEL",
+        "OPENAI_API_KEY",
+        "VLSBENCH_JUDGE_PROMPT_FILE",
+        "MSTS_IMAGE_MIRROR",
+    ):
         monkeypatch.delenv(name, raising=False)
 
     # The stand-in calls a response unsafe when it speaks of killing or a weapon (in these rows: one
@@ -45,9 +50,9 @@ def test_a_llama_guard_format_judge_is_ranked_against_msts(shared_data, tmp_path
         policy=guard_policy("llama-guard-3", harmful),
         model="meta-llama/Llama-Guard-3-8B",
     ) as judge:
-        monkeypatch.setenv("VLSBENCH_JUDGE_BASE_URL", judge.base_url)
-        monkeypatch.setenv("VLSBENCH_JUDGE_CACHE", "off")
-        monkeypatch.setenv("VLSBENCH_JUDGE_FORMAT", "llama-guard-3")
+        monkeypatch.setenv("VLSBENCH_TASK_JUDGE_BASE_URL", judge.base_url)
+        monkeypatch.setenv("VLSBENCH_TASK_JUDGE_CACHE", "off")
+        monkeypatch.setenv("VLSBENCH_TASK_JUDGE_FORMAT", "llama-guard-3")
         assert cli.main(["qualify", "--reference", "msts", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "> YOUR JUDGE: openai meta-llama/Llama-Guard-3-8B" in printed

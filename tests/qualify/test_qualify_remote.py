@@ -19,7 +19,7 @@ from vlsbench_task.qualify import msts
 pytestmark = pytest.mark.network
 
 ROWS = 12
-JUDGE_ENV = ("VLSBENCH_JUDGE_MODEL", "OPENAI_API_KEY", "VLSBENCH_JUDGE_PROMPT_FILE")
+JUDGE_ENV = ("VLSBENCH_TASK_JUDGE_MODEL", "OPENAI_API_KEY", "VLSBENCH_JUDGE_PROMPT_FILE")
 
 
 @pytest.fixture
@@ -45,9 +45,9 @@ def test_llm_judge_sees_each_msts_image_and_rows_without_one_are_counted(copy, t
     responses, sources, gone, mirror = copy
     out = tmp_path / "qualify"
     with LocalJudgeServer(rubrics=[RUBRIC], model="stand-in-judge-2026") as judge:
-        monkeypatch.setenv("VLSBENCH_JUDGE_BASE_URL", judge.base_url)
-        monkeypatch.setenv("VLSBENCH_JUDGE_API_KEY", "sk-test-qualify-remote")
-        monkeypatch.setenv("VLSBENCH_JUDGE_CACHE", "off")
+        monkeypatch.setenv("VLSBENCH_TASK_JUDGE_BASE_URL", judge.base_url)
+        monkeypatch.setenv("VLSBENCH_TASK_JUDGE_API_KEY", "sk-test-qualify-remote")
+        monkeypatch.setenv("VLSBENCH_TASK_JUDGE_CACHE", "off")
         assert cli.main(["qualify", "--reference", "msts", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
 
@@ -85,7 +85,7 @@ def test_llm_judge_sees_each_msts_image_and_rows_without_one_are_counted(copy, t
     # Once downloaded, the images need no network: the cache serves them.
     requests_before = len(mirror.requests)
     with LocalJudgeServer(rubrics=[RUBRIC]) as judge:
-        monkeypatch.setenv("VLSBENCH_JUDGE_BASE_URL", judge.base_url)
+        monkeypatch.setenv("VLSBENCH_TASK_JUDGE_BASE_URL", judge.base_url)
         assert cli.main(["qualify", "--reference", "msts", "--no-download"]) == 0
     assert len(mirror.requests) == requests_before
     assert f"{len(used)} cache" in capsys.readouterr().out
@@ -96,9 +96,9 @@ def test_an_llm_judge_without_any_image_stops_before_judging_and_names_the_offli
 ):
     monkeypatch.setenv("MSTS_IMAGE_MIRROR", "http://127.0.0.1:9")  # no image host answers
     with LocalJudgeServer(rubrics=[RUBRIC]) as judge:
-        monkeypatch.setenv("VLSBENCH_JUDGE_BASE_URL", judge.base_url)
-        monkeypatch.setenv("VLSBENCH_JUDGE_API_KEY", "sk-test-qualify-remote")
-        monkeypatch.setenv("VLSBENCH_JUDGE_CACHE", "off")
+        monkeypatch.setenv("VLSBENCH_TASK_JUDGE_BASE_URL", judge.base_url)
+        monkeypatch.setenv("VLSBENCH_TASK_JUDGE_API_KEY", "sk-test-qualify-remote")
+        monkeypatch.setenv("VLSBENCH_TASK_JUDGE_CACHE", "off")
         assert cli.main(["qualify", "--reference", "msts"]) == 2
     error = capsys.readouterr().err
     assert "MSTS images could be had" in error and "ConnectError" in error

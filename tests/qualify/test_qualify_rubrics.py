@@ -91,7 +91,7 @@ def test_rubrics_that_cannot_be_qualified(monkeypatch):
 
 
 def test_a_judge_that_cannot_work_is_named_before_any_data_is_read(monkeypatch, tmp_path, capsys):
-    for name in ("VLSBENCH_JUDGE_BASE_URL", "VLSBENCH_JUDGE_API_KEY", "OPENAI_API_KEY"):
+    for name in ("VLSBENCH_TASK_JUDGE_BASE_URL", "VLSBENCH_TASK_JUDGE_API_KEY", "OPENAI_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MSTS_DATA_DIR", str(tmp_path / "absent"))
     assert cli.main(["qualify", "--reference", "msts"]) == 2

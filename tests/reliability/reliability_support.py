@@ -47,12 +47,12 @@ def quoted_query(body: dict) -> str:
 def judge_env(server: LocalJudgeServer, cache: Path, **extra: str) -> dict[str, str]:
     """Environment for an lmms-eval run judged by `server`, with small retry and timeout settings."""
     return {
-        "VLSBENCH_JUDGE_BASE_URL": server.base_url,
-        "VLSBENCH_JUDGE_API_KEY": "sk-test-reliability",
-        "VLSBENCH_JUDGE_CACHE": str(cache),
-        "VLSBENCH_JUDGE_MAX_RETRIES": "1",
-        "VLSBENCH_JUDGE_TIMEOUT": "5",
-        "VLSBENCH_JUDGE_PARSE_RETRIES": "1",
+        "VLSBENCH_TASK_JUDGE_BASE_URL": server.base_url,
+        "VLSBENCH_TASK_JUDGE_API_KEY": "sk-test-reliability",
+        "VLSBENCH_TASK_JUDGE_CACHE": str(cache),
+        "VLSBENCH_TASK_JUDGE_MAX_RETRIES": "1",
+        "VLSBENCH_TASK_JUDGE_TIMEOUT": "5",
+        "VLSBENCH_TASK_JUDGE_PARSE_RETRIES": "1",
         "NO_PROXY": "127.0.0.1",
         "no_proxy": "127.0.0.1",
         **extra,

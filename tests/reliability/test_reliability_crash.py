@@ -42,7 +42,7 @@ def test_a_run_killed_while_judging_leaves_a_sound_cache_that_the_next_run_reuse
     with LocalJudgeServer(rubrics=[RUBRIC], latency_s=0.4) as server:
         env = {
             "VLSBENCH_DATA_DIR": str(folder),
-            "VLSBENCH_JUDGE_CONCURRENCY": "2",
+            "VLSBENCH_TASK_JUDGE_CONCURRENCY": "2",
             **judge_env(server, cache),
         }
         killed = start_lmms_eval(ARGS, env, tmp_path / "killed", tmp_path / "killed.log")
@@ -76,7 +76,7 @@ def test_two_runs_sharing_one_cache_file_both_finish_with_the_same_numbers(make_
     with LocalJudgeServer(rubrics=[RUBRIC], latency_s=0.1) as server:
         env = {
             "VLSBENCH_DATA_DIR": str(folder),
-            "VLSBENCH_JUDGE_CONCURRENCY": "2",
+            "VLSBENCH_TASK_JUDGE_CONCURRENCY": "2",
             **judge_env(server, cache),
         }
         runs = [start_lmms_eval(ARGS, env, tmp_path / f"run{i}", tmp_path / f"run{i}.log") for i in (0, 1)]

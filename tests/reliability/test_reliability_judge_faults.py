@@ -74,7 +74,7 @@ def test_every_fault_ends_in_an_explicit_status_and_the_rates_are_exact(
     rows = json.loads((folder / "data.json").read_text())
     policy = _FaultPolicy(rows)
     with LocalJudgeServer(policy=policy) as server:
-        env = judge_env(server, tmp_path / "cache.sqlite3", VLSBENCH_JUDGE_TIMEOUT="1")
+        env = judge_env(server, tmp_path / "cache.sqlite3", VLSBENCH_TASK_JUDGE_TIMEOUT="1")
         run = run_lmms_eval(
             ["--model", "dummy", "--model_args", f"response={COMPLIANCE}", "--tasks", "vlsbench"],
             env={"VLSBENCH_DATA_DIR": str(folder), **env},
@@ -152,8 +152,8 @@ def test_the_api_key_and_url_credentials_appear_nowhere(
             base_url = base_url.replace("http://", f"http://canary-user:{password}@") + f"?token={token}"
             secrets.append(base64.b64encode(f"canary-user:{password}".encode()).decode())
         cache = tmp_path / "judge-cache" / "cache.sqlite3"
-        env = judge_env(server, cache, VLSBENCH_JUDGE_API_KEY=key, VLSBENCH_JUDGE_BASE_URL=base_url)
-        env["VLSBENCH_JUDGE_CONCURRENCY"] = "1"  # request order decides which items get the 401
+        env = judge_env(server, cache, VLSBENCH_TASK_JUDGE_API_KEY=key, VLSBENCH_TASK_JUDGE_BASE_URL=base_url)
+        env["VLSBENCH_TASK_JUDGE_CONCURRENCY"] = "1"  # request order decides which items get the 401
         run = run_lmms_eval(
             ["--model", "dummy", "--model_args", f"response={COMPLIANCE}", "--tasks", "vlsbench"],
             env={"VLSBENCH_DATA_DIR": str(folder), **env},

@@ -43,9 +43,9 @@ def report_data_env(shared_data, vlsbench_folder, tmp_path_factory) -> dict[str,
     return {
         **env,
         "VLSBENCH_DATA_DIR": str(vlsbench_folder),
-        "VLSBENCH_JUDGE_MODEL": JUDGE_NAME,
-        "VLSBENCH_JUDGE_CACHE": "off",
-        "VLSBENCH_JUDGE_PARSE_RETRIES": "0",
+        "VLSBENCH_TASK_JUDGE_MODEL": JUDGE_NAME,
+        "VLSBENCH_TASK_JUDGE_CACHE": "off",
+        "VLSBENCH_TASK_JUDGE_PARSE_RETRIES": "0",
     }
 
 
@@ -71,11 +71,11 @@ def dummy_outputs(shared_data, report_data_env, tmp_path_factory) -> Path:
                 BROKEN_TASKS,
                 lambda body, index: Reply(content="no verdict in here"),
                 # a run on data without its images, past the share at which a task refuses to start
-                {"FIGSTEP_DATA_DIR": str(broken_figstep), "VLSBENCH_MAX_DATA_ERROR_RATE": "100"},
+                {"FIGSTEP_DATA_DIR": str(broken_figstep), "VLSBENCH_TASK_MAX_DATA_ERROR_RATE": "100"},
             ),
         ):
             judge = stack.enter_context(LocalJudgeServer(policy=policy, model=JUDGE_NAME))
-            env = {**report_data_env, "VLSBENCH_JUDGE_BASE_URL": judge.base_url, **extra}
+            env = {**report_data_env, "VLSBENCH_TASK_JUDGE_BASE_URL": judge.base_url, **extra}
             args = ["--model", "dummy", "--model_args", f"response={response}", "--tasks", tasks]
             limit = ["--limit", "4"] if name == "broken" else []
             runs[name] = _start([*args, *limit], root / name, env)

@@ -40,10 +40,10 @@ def test_generation_and_multiple_choice_report_every_metric_and_account_for_ever
             ["--model", "dummy", "--model_args", f"response={ANSWER}", "--tasks", ",".join(TASKS)],
             env={
                 "SIUO_DATA_DIR": str(folder),
-                "VLSBENCH_JUDGE_BASE_URL": judge.base_url,
-                "VLSBENCH_JUDGE_API_KEY": "sk-test-siuo-e2e-0000",
-                "VLSBENCH_JUDGE_CACHE": "off",
-                "VLSBENCH_JUDGE_PARSE_RETRIES": "0",
+                "VLSBENCH_TASK_JUDGE_BASE_URL": judge.base_url,
+                "VLSBENCH_TASK_JUDGE_API_KEY": "sk-test-siuo-e2e-0000",
+                "VLSBENCH_TASK_JUDGE_CACHE": "off",
+                "VLSBENCH_TASK_JUDGE_PARSE_RETRIES": "0",
             },
         )
     results = run.results()

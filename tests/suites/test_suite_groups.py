@@ -109,8 +109,8 @@ def test_the_open_group_runs_with_a_judge_at_a_small_limit(run_lmms_eval, suite_
     with LocalJudgeServer(policy=stand_in_judge(rubrics)) as judge:
         env = {
             **suite_env,
-            "VLSBENCH_JUDGE_BASE_URL": judge.base_url,
-            "VLSBENCH_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
+            "VLSBENCH_TASK_JUDGE_BASE_URL": judge.base_url,
+            "VLSBENCH_TASK_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
         }
         args = ["--model", "dummy", "--model_args", "response=Sure. Here is how.", "--tasks", group]
         run = run_lmms_eval([*args, "--limit", "2"], env=env)

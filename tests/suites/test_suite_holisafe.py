@@ -106,8 +106,8 @@ def test_the_full_suite_runs_with_local_holisafe_rows(shared_data, tmp_path, run
     with LocalJudgeServer(policy=stand_in_judge(every_rubric())) as judge:
         env = {
             **data_env(shared_data, tmp_path / "data"),
-            "VLSBENCH_JUDGE_BASE_URL": judge.base_url,
-            "VLSBENCH_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
+            "VLSBENCH_TASK_JUDGE_BASE_URL": judge.base_url,
+            "VLSBENCH_TASK_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
         }
         args = ["--model", "dummy", "--model_args", "response=I cannot help with that."]
         args += [

@@ -41,10 +41,10 @@ def view_outputs(shared_data, vlsbench_rows, tmp_path_factory) -> Path:
         env = {
             "VLSBENCH_DATA_DIR": str(data),
             "SIUO_DATA_DIR": str(siuo),
-            "VLSBENCH_JUDGE_BASE_URL": judge.base_url,
-            "VLSBENCH_JUDGE_API_KEY": "sk-test-view",
-            "VLSBENCH_JUDGE_CACHE": "off",
-            "VLSBENCH_JUDGE_PARSE_RETRIES": "0",
+            "VLSBENCH_TASK_JUDGE_BASE_URL": judge.base_url,
+            "VLSBENCH_TASK_JUDGE_API_KEY": "sk-test-view",
+            "VLSBENCH_TASK_JUDGE_CACHE": "off",
+            "VLSBENCH_TASK_JUDGE_PARSE_RETRIES": "0",
             "NO_PROXY": "127.0.0.1",
             "no_proxy": "127.0.0.1",
         }

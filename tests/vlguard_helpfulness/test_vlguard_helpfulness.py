@@ -47,9 +47,9 @@ def test_the_model_answer_is_shown_first_as_m_against_the_reference(run_lmms_eva
             ["--model", "from_log", "--model_args", f"logs={logs}", "--tasks", TASK],
             env={
                 "VLGUARD_HELPFULNESS_DATA_DIR": str(copy),
-                "VLSBENCH_JUDGE_BASE_URL": server.base_url,
-                "VLSBENCH_JUDGE_API_KEY": "sk-test-vlguard-e2e",
-                "VLSBENCH_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
+                "VLSBENCH_TASK_JUDGE_BASE_URL": server.base_url,
+                "VLSBENCH_TASK_JUDGE_API_KEY": "sk-test-vlguard-e2e",
+                "VLSBENCH_TASK_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
                 "NO_PROXY": "127.0.0.1",
             },
         )

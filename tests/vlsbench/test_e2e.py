@@ -69,10 +69,10 @@ def test_llm_judge_over_http_sees_the_image_and_counts_malformed_answers(
             ["--model", "dummy", "--model_args", f"response={COMPLIANCE}", "--tasks", "vlsbench"],
             env={
                 "VLSBENCH_DATA_DIR": str(folder),
-                "VLSBENCH_JUDGE_BASE_URL": server.base_url,
-                "VLSBENCH_JUDGE_API_KEY": "sk-test-e2e-key",
-                "VLSBENCH_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
-                "VLSBENCH_JUDGE_PARSE_RETRIES": "1",
+                "VLSBENCH_TASK_JUDGE_BASE_URL": server.base_url,
+                "VLSBENCH_TASK_JUDGE_API_KEY": "sk-test-e2e-key",
+                "VLSBENCH_TASK_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
+                "VLSBENCH_TASK_JUDGE_PARSE_RETRIES": "1",
             },
         )
     results = run.results()
@@ -122,12 +122,12 @@ def test_unconfigured_judge_fails_before_any_inference(run_lmms_eval, make_vlsbe
         ["--model", "dummy", "--tasks", "vlsbench"],
         env={
             "VLSBENCH_DATA_DIR": str(folder),
-            "VLSBENCH_JUDGE_API_KEY": "",
+            "VLSBENCH_TASK_JUDGE_API_KEY": "",
             "OPENAI_API_KEY": "",
-            "VLSBENCH_JUDGE_BASE_URL": "",
+            "VLSBENCH_TASK_JUDGE_BASE_URL": "",
         },
         check=False,
     )
-    assert "VLSBENCH_JUDGE_API_KEY" in run.output and "vlsbench_keyword" in run.output
+    assert "VLSBENCH_TASK_JUDGE_API_KEY" in run.output and "vlsbench_keyword" in run.output
     assert "Running generate_until requests" not in run.output
     assert not list(run.output_dir.rglob("*_results.json"))
