@@ -37,6 +37,7 @@ from .schema import JudgeItem
 from .tokens import body_tokens
 
 STAND_IN_MODEL = "local-stand-in-judge"
+BATCH_PATHS = ("/v1/files", "/v1/batches")  # every other POST is a chat completion, whatever its path
 
 
 @dataclass
@@ -269,7 +270,7 @@ class LocalJudgeServer:
 
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                if not self.path.endswith("/chat/completions"):
+                if self.path.startswith(BATCH_PATHS):
                     self._batches("POST", raw)
                     return
                 body = json.loads(raw)
