@@ -119,6 +119,7 @@ def test_a_killed_run_is_resumed_without_a_second_batch(make_items, tmp_path, mo
             _, stderr = waiting.communicate()
         assert waiting.returncode == -signal.SIGKILL
         (batch_id,) = ledger.batches()
+        assert FAKE_KEY not in ledger.path.read_text()
         assert f"created batch {batch_id} of {len(items)} requests" in stderr.decode()
         assert server.batches.batches[batch_id].status == "in_progress"  # killed while it ran
 

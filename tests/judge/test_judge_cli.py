@@ -119,19 +119,23 @@ def test_predict_only_run_needs_no_judge_and_is_judged_afterwards(run_lmms_eval,
 @pytest.mark.e2e
 @pytest.mark.network
 def test_rejudging_a_scored_run_reproduces_its_metrics(run_lmms_eval, data_dir, tmp_path):
+    """The run judges through a batch (VLSBENCH_JUDGE_MODE), the command live: the same numbers."""
     with LocalJudgeServer(policy=label_by_query) as server:
         run = run_lmms_eval(
             ["--model", "dummy", "--model_args", "response=Sure.", "--tasks", "vlsbench"],
             env={
                 "VLSBENCH_JUDGE_BASE_URL": server.base_url,
                 "VLSBENCH_JUDGE_CACHE": str(tmp_path / "run.sqlite3"),
+                "VLSBENCH_JUDGE_MODE": "openai-batch",
+                "VLSBENCH_JUDGE_BATCH_POLL": "0.05",
             },
         )
-        assert len(server.requests) == ROWS - 1
+        assert len(server.batch_lines) == ROWS - 1 and not server.requests
         with pytest.MonkeyPatch.context() as env:  # a fresh cache: the same requests again
             env.setenv("VLSBENCH_JUDGE_CACHE", str(tmp_path / "cli.sqlite3"))
             status, report, judged = judge_cli(samples_file(run, "vlsbench"), "--base-url", server.base_url)
-        assert len(server.requests) == 2 * (ROWS - 1)
+        assert len(server.requests) == ROWS - 1
+    assert run.results()["configs"]["vlsbench"]["metadata"]["judge"]["mode"] == "openai-batch"
 
     assert status == 0
     reported = {
@@ -150,6 +154,7 @@ def test_rejudging_a_scored_run_reproduces_its_metrics(run_lmms_eval, data_dir, 
             before["label"],
             before["instruction_id"],
         )
+        assert before.get("batch_id") == ("batch_local_0" if before["status"] == "ok" else None)
 
 
 def test_samples_from_other_data_fail_loudly(data_dir, tmp_path, capsys):
