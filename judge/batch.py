@@ -133,8 +133,8 @@ class BatchJudge:
             timeout=self.settings.timeout_s,
             max_retries=self.settings.max_retries,
         )
-        self.answers: dict[str, Verdict] = {}  # by cache key, from the batch (or failing to make one)
-        self.decided: dict[str, Verdict] = {}  # by cache key, without the batch: cache, unusable image
+        self.answers: dict[str, Verdict] = {}  # by cache key, from a batch
+        self.decided: dict[str, Verdict] = {}  # by cache key, without one: cache, bad image, no batch
 
     def judge_all(self, items: Sequence[JudgeItem], desc: str) -> tuple[list[Verdict], RunStats]:
         from .engine import RunStats
@@ -218,10 +218,15 @@ class BatchJudge:
                     metadata={"made_by": "vlsbench_task", "judge_model": self.settings.model},
                 )
             except openai.APIError as error:
-                message = self.settings.redact(f"could not create a batch: {type(error).__name__}: {error}")
-                print(f"{message[:500]}", file=sys.stderr)
+                # Not a line the batch failed: judging every item live instead would cost the full
+                # price unasked, so they stay errors (not cached) for the next run to send again.
+                message = self.settings.redact(
+                    f"could not create a batch ({type(error).__name__}: {error}); a server without "
+                    "OpenAI's Batch API judges with VLSBENCH_JUDGE_MODE=live"
+                )[:500]
+                print(message, file=sys.stderr)
                 for key, record in lines.records.items():
-                    self.answers[key] = Verdict(status=Status.ERROR, error=message[:500], **record)
+                    self.decided[key] = Verdict(status=Status.ERROR, error=message, **record)
                 return {}
         entry = {"server": self.server, "input_file_id": uploaded.id, "created_at": batch.created_at}
         self.ledger.add(batch.id, {**entry, "items": lines.records})

@@ -87,7 +87,8 @@ class JudgeEngine:
         self.cache = VerdictCache(settings.cache_path) if uses_cache else None
 
     def judge_all(self, items: Sequence[JudgeItem], desc: str = "Judging") -> tuple[list[Verdict], RunStats]:
-        """Verdicts in the order of `items`. Each is committed to the cache as it arrives."""
+        """Verdicts in the order of `items`. Each is committed to the cache as it arrives, or through
+        the Batch API (VLSBENCH_JUDGE_MODE=openai-batch) as its batch is collected."""
         if self.settings.batched:
             from .batch import BatchJudge  # the live judge never needs it
 

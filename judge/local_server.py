@@ -182,6 +182,7 @@ class LocalJudgeServer:
         budget: RateBudget | None = None,  # an API's RPM / TPM limits, answered with 429 past either
         batch_steps: int = 2,  # retrieves a batch takes to finish
         batch_expire_after: int | None = None,  # lines a batch answers before it expires
+        batch_api: bool = True,  # False: 404 for files and batches, as a server without them (vLLM)
     ):
         self.policy = policy or rules_policy(rubrics)
         self.preflight_policy = preflight_policy or (lambda body, index: Reply(content="OK"))
@@ -197,6 +198,7 @@ class LocalJudgeServer:
         self.throttled: list[float] = []  # time.monotonic() of each request answered 429
         self.batch_lines: list[dict] = []  # request bodies of the batch lines answered
         self.batches = BatchStandIn(self._answer_line, batch_steps, batch_expire_after)
+        self.batch_api = batch_api
         self._lock = threading.Lock()
         self._capacity = threading.BoundedSemaphore(capacity) if capacity else contextlib.nullcontext()
         self._httpd = _Listener(("127.0.0.1", port), self._handler_class())
@@ -300,8 +302,10 @@ class LocalJudgeServer:
                         server.in_flight -= 1
 
             def _batches(self, method: str, raw: bytes) -> None:
-                status, payload = server.batches.handle(
-                    method, self.path, self.headers.get("Content-Type", ""), raw
+                status, payload = (
+                    server.batches.handle(method, self.path, self.headers.get("Content-Type", ""), raw)
+                    if server.batch_api
+                    else (404, b'{"error": {"message": "Not Found"}}')
                 )
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(payload)))

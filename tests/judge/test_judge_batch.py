@@ -190,6 +190,14 @@ def test_an_expired_batch_gives_its_completed_part(make_items, settings_for, fai
         assert len(cache_keys(settings)) == 3
 
 
+def test_a_server_without_the_batch_api_leaves_errors_not_live_requests(make_items, settings_for, capsys):
+    with LocalJudgeServer(rubrics=[RUBRIC], batch_api=False) as server:
+        verdicts, stats = JudgeEngine(batch_settings(settings_for, server)).judge_all(make_items(3))
+    assert not server.requests and stats.statuses == {"error": 3}  # nothing judged at full price unasked
+    assert all("could not create a batch (NotFoundError" in v.error for v in verdicts)
+    assert "VLSBENCH_JUDGE_MODE=live" in capsys.readouterr().err
+
+
 def test_batch_settings_that_cannot_work_are_refused(monkeypatch, tmp_path):
     monkeypatch.setenv("VLSBENCH_JUDGE_BASE_URL", "http://127.0.0.1:1/v1,http://127.0.0.1:2/v1")
     monkeypatch.setenv("VLSBENCH_JUDGE_MODE", "openai-batch")
