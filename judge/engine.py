@@ -19,6 +19,7 @@ from .images import PreparedImage, prepare_image
 from .limits import RateLimiter
 from .schema import JudgeItem, Status, Verdict
 from .settings import JudgeSettings
+from .tokens import BATCH_PRICE_FACTOR
 
 
 @dataclass
@@ -30,6 +31,10 @@ class RunStats:
     retries: int = 0  # requests beyond the first for an item (HTTP retries and re-asked answers)
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # The part of the tokens above that the Batch API answered, billed at BATCH_PRICE_FACTOR of the
+    # live price (judge/batch.py).
+    batch_prompt_tokens: int = 0
+    batch_completion_tokens: int = 0
     image_bytes_sent: int = 0  # image payloads of the items judged over the network (before base64)
     endpoint_failures: dict[str, int] = field(default_factory=dict)  # failed requests, by endpoint
     wall_s: float = 0.0
@@ -44,6 +49,8 @@ class RunStats:
             retries=sum(max(0, v.requests - 1) for v in verdicts),
             prompt_tokens=sum(v.prompt_tokens for v in verdicts),
             completion_tokens=sum(v.completion_tokens for v in verdicts),
+            batch_prompt_tokens=sum(v.prompt_tokens for v in verdicts if v.batch_id),
+            batch_completion_tokens=sum(v.completion_tokens for v in verdicts if v.batch_id),
             image_bytes_sent=sum(v.image.sent_bytes for v in verdicts if v.image and not v.cached),
             endpoint_failures={url: count for url, count in endpoint_failures.items() if count},
             wall_s=round(wall_s, 3),
@@ -56,6 +63,12 @@ class RunStats:
             f"judged {self.items} items in {self.wall_s:.1f} s ({statuses}); {self.requests} requests "
             f"({self.retries} retries), {self.cache_hits} from cache; tokens: {self.prompt_tokens} prompt "
             f"+ {self.completion_tokens} completion"
+            + (
+                f" ({self.batch_prompt_tokens} + {self.batch_completion_tokens} of them through the Batch "
+                f"API, at {BATCH_PRICE_FACTOR:g} of the live price)"
+                if self.batch_prompt_tokens or self.batch_completion_tokens
+                else ""
+            )
             + (f"; failed requests by endpoint: {failures}" if failures else "")
         )
 
@@ -88,7 +101,16 @@ class JudgeEngine:
             self.cache = None
 
     def judge_all(self, items: Sequence[JudgeItem], desc: str = "Judging") -> tuple[list[Verdict], RunStats]:
-        """Verdicts in the order of `items`. Each is committed to the cache as it arrives."""
+        """Verdicts in the order of `items`. Each is committed to the cache as it arrives, or through
+        the Batch API (VLSBENCH_TASK_JUDGE_MODE=openai-batch) as its batch is collected."""
+        if self.settings.batched:
+            from .batch import BatchJudge  # the live judge never needs it
+
+            return BatchJudge(self).judge_all(items, desc)
+        return self.judge_live(items, desc)
+
+    def judge_live(self, items: Sequence[JudgeItem], desc: str = "Judging") -> tuple[list[Verdict], RunStats]:
+        """judge_all, one request (or a few) per item."""
         started = time.monotonic()
         failures_before = self.backend.endpoint_failures()
         verdicts: list[Verdict | None] = [None] * len(items)
@@ -142,6 +164,21 @@ class JudgeEngine:
     def _judge_one(self, item: JudgeItem) -> Verdict:
         if not self.backend.remote:
             return self.backend.judge(item, None)
+        found = self.lookup(item)
+        if isinstance(found, Verdict):
+            return found
+        key, raw = found
+        image = self.prepare(raw)
+        if isinstance(image, Verdict):
+            return image
+        verdict = self.backend.judge(item, image)
+        if self.cache is not None:
+            self.cache.put(key, verdict)
+        return verdict
+
+    def lookup(self, item: JudgeItem) -> Verdict | tuple[str, bytes | None]:
+        """The item's cache key and image file, or its verdict: from the cache, or an error where
+        the image cannot be read."""
         raw, image_sha256 = None, None
         if item.rubric.sees_image:
             try:
@@ -154,16 +191,16 @@ class JudgeEngine:
         key = cache_key(self.backend.model_id, item.rubric.fingerprint, item.fields, image_sha256)
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             return hit.model_copy(update={"cached": True})
-        image: PreparedImage | None = None
-        if raw is not None:
-            try:
-                image = prepare_image(raw, self.settings.image_max_side)
-            except (OSError, ValueError) as error:  # PIL raises these for undecodable files
-                return self._image_error(error)
-        verdict = self.backend.judge(item, image)
-        if self.cache is not None:
-            self.cache.put(key, verdict)
-        return verdict
+        return key, raw
+
+    def prepare(self, raw: bytes | None) -> PreparedImage | Verdict | None:
+        """The image as the judge is sent it, or an error verdict where it cannot be decoded."""
+        if raw is None:
+            return None
+        try:
+            return prepare_image(raw, self.settings.image_max_side)
+        except (OSError, ValueError) as error:  # PIL raises these for undecodable files
+            return self._image_error(error)
 
     def _image_error(self, error: Exception) -> Verdict:
         return Verdict(

@@ -6,6 +6,8 @@ are predictable), and records what it received: request bodies and headers, how 
 were in flight at once. It calls itself `local-stand-in-judge` unless told otherwise. A run's
 preflight request (judge/preflight.py) goes to `preflight_policy` instead (by default a one-word
 answer) and is recorded in `preflights`, so the policy and `requests` see only items to judge.
+It serves the Files and Batches endpoints too (judge/local_batches.py): a batch's lines go to the
+same policy and are recorded in `batch_lines`, not in `requests`.
 
     with LocalJudgeServer(rubrics=[rubric], latency_s=0.2) as server:
         os.environ["VLSBENCH_TASK_JUDGE_BASE_URL"] = server.base_url
@@ -27,6 +29,7 @@ from PIL import Image
 
 from .guards import GUARDS, LayoutError
 from .limits import Bucket
+from .local_batches import BatchStandIn
 from .preflight import PREFLIGHT_HEADER
 from .refusal import assess
 from .rubric import Rubric
@@ -34,6 +37,7 @@ from .schema import JudgeItem
 from .tokens import body_tokens
 
 STAND_IN_MODEL = "local-stand-in-judge"
+BATCH_PATHS = ("/v1/files", "/v1/batches")  # every other POST is a chat completion, whatever its path
 
 
 @dataclass
@@ -176,6 +180,9 @@ class LocalJudgeServer:
         preflight_policy: Policy | None = None,
         capacity: int | None = None,  # requests worked on at once, like a replica's batch; others queue
         budget: RateBudget | None = None,  # an API's RPM / TPM limits, answered with 429 past either
+        batch_steps: int = 2,  # retrieves a batch takes to finish
+        batch_expire_after: int | None = None,  # lines a batch answers before it expires
+        batch_api: bool = True,  # False: 404 for files and batches, as a server without them (vLLM)
     ):
         self.policy = policy or rules_policy(rubrics)
         self.preflight_policy = preflight_policy or (lambda body, index: Reply(content="OK"))
@@ -189,6 +196,9 @@ class LocalJudgeServer:
         self.killed = False
         self.budget = budget
         self.throttled: list[float] = []  # time.monotonic() of each request answered 429
+        self.batch_lines: list[dict] = []  # request bodies of the batch lines answered
+        self.batches = BatchStandIn(self._answer_line, batch_steps, batch_expire_after)
+        self.batch_api = batch_api
         self._lock = threading.Lock()
         self._capacity = threading.BoundedSemaphore(capacity) if capacity else contextlib.nullcontext()
         self._httpd = _Listener(("127.0.0.1", port), self._handler_class())
@@ -232,6 +242,19 @@ class LocalJudgeServer:
             }
         ).encode()
 
+    def _answer_line(self, body: dict) -> tuple[int, dict]:
+        """A batch line's status and response body, from the policy live requests go to."""
+        with self._lock:
+            index = len(self.batch_lines)
+            self.batch_lines.append(body)
+        reply = self.policy(body, index)
+        if reply.body is None:
+            return reply.status, json.loads(self._completion(reply.content or "", reply.finish_reason, index))
+        try:
+            return reply.status, json.loads(reply.body)
+        except ValueError:
+            return reply.status, {"error": {"message": reply.body.decode(errors="replace")}}
+
     def _handler_class(self):
         server = self
 
@@ -244,8 +267,14 @@ class LocalJudgeServer:
             def log_message(self, *args):  # keep test output quiet
                 pass
 
+            def do_GET(self):
+                self._batches("GET", b"")
+
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if self.path.startswith(BATCH_PATHS):
+                    self._batches("POST", raw)
+                    return
                 body = json.loads(raw)
                 if self.headers.get(PREFLIGHT_HEADER):
                     with server._lock:
@@ -271,6 +300,17 @@ class LocalJudgeServer:
                 finally:
                     with server._lock:
                         server.in_flight -= 1
+
+            def _batches(self, method: str, raw: bytes) -> None:
+                status, payload = (
+                    server.batches.handle(method, self.path, self.headers.get("Content-Type", ""), raw)
+                    if server.batch_api
+                    else (404, b'{"error": {"message": "Not Found"}}')
+                )
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
 
             def _answer(self, reply: Reply, index: int) -> None:
                 with server._capacity:

@@ -36,6 +36,7 @@ class Verdict(BaseModel):
     backend: str
     judge_model: str | None = None  # as the API returned it, not as requested
     endpoint: str | None = None  # which one answered, without credentials, when there are several
+    batch_id: str | None = None  # the Batch API job that answered (judge/batch.py), billed at batch prices
     prompt_sha256: str | None = None  # of the template used
     # What judging this item cost in this run: all 0 when the verdict was served from the cache.
     prompt_tokens: int = 0
@@ -50,10 +51,10 @@ class Verdict(BaseModel):
 
     def record(self, rubric: Rubric) -> dict[str, Any]:
         """The verdict as the samples log keeps it: the answer's fields side by side with the rest."""
-        # A single endpoint is named in the run's metadata, so records of one stay as they were.
-        dump = self.model_dump(
-            mode="json", exclude={"answer"} | ({"endpoint"} if self.endpoint is None else set())
-        )
+        # A single endpoint is named in the run's metadata, so records of one stay as they were;
+        # so do those of live verdicts, which no batch answered.
+        unset = {name for name in ("endpoint", "batch_id") if getattr(self, name) is None}
+        dump = self.model_dump(mode="json", exclude={"answer"} | unset)
         answer = {name: (self.answer or {}).get(name) for name in rubric.answer_model.model_fields}
         return {"status": dump.pop("status"), **answer, **dump}
 

@@ -19,6 +19,8 @@ from .rubric import Rubric
 DEFAULT_MODEL = "gpt-4o-2024-08-06"  # what the alias "gpt-4o" meant when the paper was written
 OPENAI_URL = "https://api.openai.com/v1"  # where the SDK sends requests when no base URL is set
 MIN_SECRET_LENGTH = 8
+MODES = ("live", "openai-batch")  # VLSBENCH_TASK_JUDGE_MODE: requests one by one, or OpenAI's Batch API
+BATCH_FAILED = ("live", "error")  # VLSBENCH_TASK_JUDGE_BATCH_FAILED: what becomes of items a batch failed
 
 
 class JudgeNotConfigured(JudgeError, RuntimeError):
@@ -79,6 +81,9 @@ class JudgeSettings:
     cache_path: Path | None = field(default_factory=default_cache_path)  # None: no cache
     preflight: bool = True  # one tiny request before a run (judge/preflight.py); off for offline re-judging
     guard_format: str | None = None  # VLSBENCH_TASK_JUDGE_FORMAT: a guard model's format (guards.py)
+    mode: str = "live"  # or "openai-batch": one Batch API job per run (judge/batch.py)
+    batch_failed: str = "live"  # items a batch failed or left when it expired: judged live, or "error"
+    batch_poll_s: float = 30.0  # seconds between two looks at a batch's progress
 
     @classmethod
     def from_env(
@@ -112,6 +117,9 @@ class JudgeSettings:
             else default_cache_path(),
             preflight=_switch("PREFLIGHT"),
             guard_format=variables.value(FORMAT_VARIABLE),
+            mode=(_env("MODE") or "live").lower(),
+            batch_failed=(_env("BATCH_FAILED") or "live").lower(),
+            batch_poll_s=float(_env("BATCH_POLL") or 30),
         )
 
     def with_overrides(self, **overrides) -> JudgeSettings:
@@ -136,6 +144,22 @@ class JudgeSettings:
             )
         if self.concurrency < 1:
             return f"{variables.judge('CONCURRENCY')} must be at least 1"
+        return self._batch_problem()
+
+    def _batch_problem(self) -> str | None:
+        if self.mode not in MODES:
+            return f"{variables.judge('MODE')} must be one of {', '.join(MODES)}, got {self.mode!r}"
+        if self.batch_failed not in BATCH_FAILED:
+            return f"{variables.judge('BATCH_FAILED')} must be live or error, got {self.batch_failed!r}"
+        if not self.batched:
+            return None
+        if len(self.base_urls) > 1:
+            return f"the Batch API mode sends one job to one server: set one {variables.judge('BASE_URL')}"
+        if self.cache_path is None:
+            return (
+                "the Batch API mode keeps its batch ids beside the verdict cache and resumes from it: "
+                f"{variables.judge('CACHE')} must not be off"
+            )
         return None
 
     def check(self, rubrics: Iterable[Rubric] = ()) -> None:
@@ -157,8 +181,14 @@ class JudgeSettings:
             "base_url": self.public_base_url or OPENAI_URL,
             "temperature": 0,
             "image_max_side": self.image_max_side,
+            **({"mode": self.mode} if self.batched else {}),  # live runs record what they always did
             **rubric.describe(),
         }
+
+    @property
+    def batched(self) -> bool:
+        """Judged through the Batch API; the keyword judge, which sends nothing, ignores the mode."""
+        return self.mode == "openai-batch" and self.backend == "openai"
 
     @property
     def base_urls(self) -> tuple[str, ...]:

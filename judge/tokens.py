@@ -20,6 +20,9 @@ from .images import target_size
 CHARS_PER_TOKEN = 4
 TOKENS_PER_MESSAGE = 4  # role and separators
 IMAGE_BASE_TOKENS, TOKENS_PER_TILE, TILE = 85, 170, 512  # OpenAI's published "high detail" cost
+# OpenAI bills a token answered through its Batch API at half the live price, prompt and completion
+# alike (judge/batch.py); RunStats keeps those tokens apart.
+BATCH_PRICE_FACTOR = 0.5
 
 
 def image_tokens(size: tuple[int, int]) -> int:

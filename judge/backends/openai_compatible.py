@@ -12,7 +12,6 @@ from ..endpoints import Endpoint, EndpointPool
 from ..images import PreparedImage
 from ..limits import BudgetExhausted, RateLimiter, retry_after_s
 from ..parsing import ParseError, parse_answer
-from ..rubric import Rubric
 from ..schema import JudgeItem, Status, Verdict
 from ..settings import JudgeSettings
 from ..tokens import chat_tokens
@@ -68,24 +67,42 @@ class OpenAICompatibleJudge:
         system = [{"role": "system", "content": rubric.system_message}] if rubric.system_message else []
         return [*system, {"role": "user", "content": [*content, {"type": "text", "text": text}]}]
 
+    def record(self, item: JudgeItem, image: PreparedImage | None) -> dict:
+        """What a verdict of this item records whatever the answer: backend, template, image."""
+        return {
+            "backend": self.name,
+            "prompt_sha256": item.rubric.template_for(item.fields).sha256,
+            "image": image.info if image else None,
+        }
+
+    def request_body(self, item: JudgeItem, image: PreparedImage | None) -> dict:
+        """The chat-completions body of an item: sent as it is live, and as a line of a batch
+        (judge/batch.py). Structured output where the rubric has it and no server refused it."""
+        rubric = item.rubric
+        body = {
+            "model": self.settings.model,
+            "messages": self.messages(item, image),
+            "temperature": 0,
+            "max_tokens": rubric.max_tokens,
+        }
+        if self._structured_outputs and rubric.structured_output:
+            body["response_format"] = rubric.response_format()
+        return body
+
     def judge(self, item: JudgeItem, image: PreparedImage | None) -> Verdict:
         self._requests.count = 0
         rubric = item.rubric
-        record = {
-            "backend": self.name,
-            "prompt_sha256": rubric.template_for(item.fields).sha256,
-            "image": image.info if image else None,
-        }
+        record = self.record(item, image)
         tokens = {"prompt_tokens": 0, "completion_tokens": 0}
-        messages = self.messages(item, image)
+        body = self.request_body(item, image)
         # What the API's rate limiter will count for each request of this item, reserved beforehand.
         sizes = [image.info.sent_size] if image else []
-        self._requests.tokens = chat_tokens(messages, rubric.max_tokens, sizes)
-        last_problem, last_raw, returned_model = "no answer", None, None
+        self._requests.tokens = chat_tokens(body["messages"], rubric.max_tokens, sizes)
+        last: dict = {"error": "no answer"}
         for _ in range(1 + self.settings.parse_retries):
             try:
                 self.limiter.check_budget()
-                completion, endpoint = self._create(messages, rubric)
+                completion, endpoint = self._create(body)
             except BudgetExhausted as error:
                 return self._verdict(Status.ERROR, record, tokens, error=str(error))
             except openai.BadRequestError as error:
@@ -95,44 +112,38 @@ class OpenAICompatibleJudge:
             except openai.APIError as error:  # retries inside the SDK are used up
                 return self._verdict(Status.ERROR, record, tokens, error=self._describe(error))
             except ValueError as error:  # a 200 whose body is not JSON: ask again, like an unparsable answer
-                last_problem = f"malformed response body: {error}"
+                last = {**last, "error": f"malformed response body: {error}"}
                 continue
             if completion.usage is not None:
                 tokens["prompt_tokens"] += completion.usage.prompt_tokens or 0
                 tokens["completion_tokens"] += completion.usage.completion_tokens or 0
                 self.limiter.record_tokens(completion.usage.total_tokens or 0, reserved=self._requests.tokens)
-            returned_model = completion.model
             if self.endpoints.several:  # one endpoint is named in the run's metadata already
                 record["endpoint"] = endpoint.public_url
-            if not completion.choices:
-                last_problem = "answer without choices"
-                continue
-            choice = completion.choices[0]
-            # A judge that echoes its request could repeat the key; nothing we store may hold it.
-            last_raw = self._redact(choice.message.content)
-            refusal = self._redact(getattr(choice.message, "refusal", None))
-            if choice.finish_reason == "content_filter" or refusal:
-                return self._verdict(
-                    Status.JUDGE_REFUSED, record, tokens, raw=last_raw or refusal, judge_model=returned_model
-                )
-            try:
-                answer = parse_answer(last_raw, rubric, item.fields)
-            except ParseError as error:
-                last_problem = str(error)
-                continue
-            return self._verdict(
-                Status.OK,
-                record,
-                tokens,
-                answer=answer.model_dump(),
-                raw=last_raw,
-                judge_model=returned_model,
-            )
-        return self._verdict(
-            Status.PARSE_ERROR, record, tokens, raw=last_raw, error=last_problem, judge_model=returned_model
-        )
+            status, last = self.read_answer(completion, item)
+            if status is not Status.PARSE_ERROR:
+                return self._verdict(status, record, tokens, **last)
+        return self._verdict(Status.PARSE_ERROR, record, tokens, **last)
 
-    def _create(self, messages: list[dict], rubric: Rubric) -> tuple[object, Endpoint]:
+    def read_answer(self, completion: ChatCompletion, item: JudgeItem) -> tuple[Status, dict]:
+        """What one completion says, as the status and verdict fields: `ok` with the parsed answer,
+        `judge_refused`, or `parse_error` (worth asking again). Live and batch answers alike."""
+        found: dict = {"judge_model": completion.model}
+        if not completion.choices:
+            return Status.PARSE_ERROR, {**found, "error": "answer without choices"}
+        choice = completion.choices[0]
+        # A judge that echoes its request could repeat the key; nothing we store may hold it.
+        found["raw"] = self._redact(choice.message.content)
+        refusal = self._redact(getattr(choice.message, "refusal", None))
+        if choice.finish_reason == "content_filter" or refusal:
+            return Status.JUDGE_REFUSED, {**found, "raw": found["raw"] or refusal}
+        try:
+            answer = parse_answer(found["raw"], item.rubric, item.fields)
+        except ParseError as error:
+            return Status.PARSE_ERROR, {**found, "error": str(error)}
+        return Status.OK, {**found, "answer": answer.model_dump()}
+
+    def _create(self, body: dict) -> tuple[object, Endpoint]:
         """A completion and the endpoint that gave it. With several endpoints, one that cannot be
         reached, times out, is overloaded (429) or fails (5xx) is set aside and the request goes
         to another, up to VLSBENCH_TASK_JUDGE_MAX_RETRIES times."""
@@ -143,7 +154,7 @@ class OpenAICompatibleJudge:
             try:
                 if wait > 0:
                     self.limiter.pause(wait)
-                return self._create_at(endpoint.client, messages, rubric), endpoint
+                return self._create_at(endpoint.client, body), endpoint
             except ENDPOINT_FAILURES as error:
                 response = getattr(error, "response", None)
                 failed, rest_s = True, retry_after_s(response.headers) if response is not None else None
@@ -152,21 +163,15 @@ class OpenAICompatibleJudge:
             finally:
                 self.endpoints.give_back(endpoint, failed, rest_s)
 
-    def _create_at(self, client: openai.OpenAI, messages: list[dict], rubric: Rubric):
-        arguments = {
-            "model": self.settings.model,
-            "messages": messages,
-            "temperature": 0,
-            "max_tokens": rubric.max_tokens,
-        }
-        if self._structured_outputs and rubric.structured_output:
+    def _create_at(self, client: openai.OpenAI, body: dict):
+        if "response_format" in body and self._structured_outputs:
             try:
-                return _post(client, {**arguments, "response_format": rubric.response_format()})
+                return _post(client, body)
             except openai.BadRequestError as error:
                 if not _rejects_response_format(error):
                     raise
                 self._structured_outputs = False  # parse JSON from text from now on
-        return _post(client, arguments)
+        return _post(client, {key: value for key, value in body.items() if key != "response_format"})
 
     def _redact(self, text: str | None) -> str | None:
         return None if text is None else self.settings.redact(text)

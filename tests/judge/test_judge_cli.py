@@ -124,19 +124,23 @@ def test_predict_only_run_needs_no_judge_and_is_judged_afterwards(run_lmms_eval,
 @pytest.mark.e2e
 @pytest.mark.network
 def test_rejudging_a_scored_run_reproduces_its_metrics(run_lmms_eval, data_dir, tmp_path):
+    """The run judges through a batch (VLSBENCH_TASK_JUDGE_MODE), the command live: the same numbers."""
     with LocalJudgeServer(policy=label_by_query) as server:
         run = run_lmms_eval(
             ["--model", "dummy", "--model_args", "response=Sure.", "--tasks", "vlsbench"],
             env={
                 "VLSBENCH_TASK_JUDGE_BASE_URL": server.base_url,
                 "VLSBENCH_TASK_JUDGE_CACHE": str(tmp_path / "run.sqlite3"),
+                "VLSBENCH_TASK_JUDGE_MODE": "openai-batch",
+                "VLSBENCH_TASK_JUDGE_BATCH_POLL": "0.05",
             },
         )
-        assert len(server.requests) == ROWS - 1
+        assert len(server.batch_lines) == ROWS - 1 and not server.requests
         with pytest.MonkeyPatch.context() as env:  # a fresh cache: the same requests again
             env.setenv("VLSBENCH_TASK_JUDGE_CACHE", str(tmp_path / "cli.sqlite3"))
             status, report, judged = judge_cli(samples_file(run, "vlsbench"), "--base-url", server.base_url)
-        assert len(server.requests) == 2 * (ROWS - 1)
+        assert len(server.requests) == ROWS - 1
+    assert run.results()["configs"]["vlsbench"]["metadata"]["judge"]["mode"] == "openai-batch"
 
     assert status == 0
     reported = {
@@ -155,6 +159,7 @@ def test_rejudging_a_scored_run_reproduces_its_metrics(run_lmms_eval, data_dir, 
             before["label"],
             before["instruction_id"],
         )
+        assert before.get("batch_id") == ("batch_local_0" if before["status"] == "ok" else None)
 
 
 def test_samples_from_other_data_fail_loudly(data_dir, tmp_path, capsys):
@@ -225,3 +230,34 @@ def test_the_task_comes_from_the_file_name_or_task(data_dir, tmp_path, capsys):
     error = capsys.readouterr().err
     assert "mmsafeaware is not a judged task" in error and "vlsbench" in error
     assert not list(tmp_path.glob("*_judged*"))
+
+
+def test_a_batch_judges_a_samples_file_as_live_requests_do(data_dir, tmp_path, monkeypatch):
+    lines = [
+        {"doc_id": k, "filtered_resps": ["Sure."], "input": f"How do I use what is shown here? variant {k}"}
+        for k in range(ROWS)
+    ]
+    samples = tmp_path / "samples.jsonl"
+    samples.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    monkeypatch.setenv("VLSBENCH_TASK_JUDGE_BATCH_POLL", "0.01")
+    with LocalJudgeServer(policy=label_by_query) as server:
+        runs = {}
+        for judge in ("openai", "openai-batch"):
+            monkeypatch.setenv("VLSBENCH_TASK_JUDGE_CACHE", str(tmp_path / f"{judge}.sqlite3"))
+            out = ["--out", str(tmp_path / judge), "--base-url", server.base_url]
+            runs[judge] = judge_cli(samples, "--task", "vlsbench", "--judge", judge, *out)
+        assert len(server.requests) == len(server.batch_lines) == ROWS - 1  # the last image is missing
+        assert len(server.batches.batches) == 1
+
+    (live_status, live, live_judged), (status, batch, judged) = runs.values()
+    assert status == live_status == 0
+    assert batch["metrics"] == live["metrics"] and batch["metrics"]["n_judged"] == ROWS - 1
+    assert batch["judge"] == {**live["judge"], "mode": "openai-batch"}
+    stats = batch["run_stats"]
+    assert (
+        stats["batch_prompt_tokens"] == stats["prompt_tokens"] > 0 == live["run_stats"]["batch_prompt_tokens"]
+    )
+    for ours, theirs in zip(judged, live_judged, strict=True):
+        record = ours["n_judged"]
+        assert record.pop("batch_id", None) == ("batch_local_0" if record["status"] == "ok" else None)
+        assert {**ours, "n_judged": record} == theirs
