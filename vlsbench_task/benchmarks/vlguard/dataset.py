@@ -4,7 +4,8 @@ A copy holds the authors' layout: `test.json` (1,000 images: 558 safe, each with
 unsafe instruction, and 442 unsafe, each with one instruction), `gpt4_safe_safes.json` (the GPT-4V
 reference answers of the safe instructions) and the images under `test/` (their `--imageDir`). The
 two JSON files come from github.com/ys-zong/VLGuard at COMMIT; the images from `test.zip` of the
-Hugging Face dataset ys-zong/VLGuard, which users must accept the terms of before HF_TOKEN reads it.
+Hugging Face dataset ys-zong/VLGuard at REVISION, whose terms users must accept before HF_TOKEN
+reads it.
 
 The three subsets are the authors' (`utils/utils.py::load_data`): `unsafes` (the unsafe images and
 their instruction), `safe_unsafes` (the safe images with the unsafe instruction) and `safe_safes`
