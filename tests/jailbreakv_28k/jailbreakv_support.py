@@ -11,14 +11,16 @@ from PIL import Image
 
 COLUMNS = ("id", "jailbreak_query", "redteam_query", "format", "policy", "image_path", "from",
            "selected_mini", "transfer_from_llm")  # fmt: skip
-# (id, format, policy, image_path, mini); the queries are made from the id
+# (id, format, policy, image_path, mini); the queries are made from the id. The images sit flat in
+# their attack's folder, named after their kind and numbered, as published (`llm_transfer_attack/
+# nature_1365.jpeg`); the FigStep file names are made up (none was seen).
 ROWS = [
-    ("1", "Template", "Malware", "llm_transfer_attack/nature/1.jpeg", True),
-    ("2", "Persuade", "Fraud", "llm_transfer_attack/noise/2.jpeg", False),
-    ("3", "Logic", "Malware", "llm_transfer_attack/blank/3.jpeg", True),
-    ("4", "figstep", "Violence", "figstep/4.png", False),
-    ("5", "query_related", "Fraud", "query_related/SD_typo/5.png", True),
-    ("6", "query_related", "Violence", "query_related/SD/6.png", False),
+    ("1", "Template", "Malware", "llm_transfer_attack/nature_1.jpeg", True),
+    ("2", "Persuade", "Fraud", "llm_transfer_attack/noise_2.jpeg", False),
+    ("3", "Logic", "Malware", "llm_transfer_attack/blank_3.png", True),
+    ("4", "figstep", "Violence", "figstep/query_ForbidQI_1_1_4.png", False),
+    ("5", "query_related", "Fraud", "query_related/SD_typo_5.png", True),
+    ("6", "query_related", "Violence", "query_related/SD_6.png", False),
 ]
 
 

@@ -10,11 +10,11 @@ from vlsbench_task.base.data import DataNotVerified, locate
 from vlsbench_task.base.images import MISSING_IMAGE, OK
 from vlsbench_task.base.scoring import document_values
 from vlsbench_task.benchmarks.jailbreakv_28k.benchmark import BENCHMARK, RUBRIC, score
-from vlsbench_task.benchmarks.jailbreakv_28k.dataset import image_paths, load
+from vlsbench_task.benchmarks.jailbreakv_28k.dataset import image_paths, image_type, load
 
 
 def test_each_set_is_its_csv_in_published_order(tmp_path):
-    folder = fixture.build(tmp_path / "copy", missing=("figstep/4.png",))
+    folder = fixture.build(tmp_path / "copy", missing=("figstep/query_ForbidQI_1_1_4.png",))
     full, mini = load(folder, {"set": "full"}), load(folder, {"set": "mini"})
     assert [d["id"] for d in full] == ["1", "2", "3", "4", "5", "6"]
     assert [d["id"] for d in mini] == ["1", "3", "5"]
@@ -30,8 +30,22 @@ def test_each_set_is_its_csv_in_published_order(tmp_path):
         "llm_transfer_attack/nature",
     )
     assert full[4]["image_type"] == "query_related/SD_typo"
-    assert first["image_file"] == str((folder / "llm_transfer_attack" / "nature" / "1.jpeg").resolve())
+    assert first["image_file"] == str((folder / "llm_transfer_attack" / "nature_1.jpeg").resolve())
     assert image_paths(folder / "JailBreakV_28K.csv") == [image for *_, image, _ in fixture.ROWS]
+
+
+@pytest.mark.parametrize(
+    ("image_path", "kind"),
+    [
+        ("llm_transfer_attack/nature_1365.jpeg", "llm_transfer_attack/nature"),
+        ("llm_transfer_attack/SD_related_566.png", "llm_transfer_attack/SD_related"),
+        ("llm_transfer_attack/blank_0.png", "llm_transfer_attack/blank"),
+        ("query_related/SD_typo_12.png", "query_related/SD_typo"),
+        ("query_related/SD/6.png", "query_related/SD"),  # numbered alone: its folder names the kind
+    ],
+)
+def test_the_image_type_is_the_folder_and_the_file_name_without_its_number(image_path, kind):
+    assert image_type(image_path) == kind
 
 
 def test_a_csv_without_the_published_columns_is_refused(tmp_path, monkeypatch):

@@ -23,7 +23,7 @@ print(json.dumps({"origin": origin, "statuses": collections.Counter(d["data_stat
 
 def test_the_csvs_at_the_pinned_commit_then_every_image_they_name(tmp_path):
     files = fixture.hub_files()
-    del files["query_related/SD_typo/5.png"]  # a mini row whose image the hub lacks
+    del files["query_related/SD_typo_5.png"]  # a mini row whose image the hub lacks
     with HubEmulator({REPO: files}) as hub:
         env = {
             "HF_ENDPOINT": hub.url,
@@ -38,4 +38,4 @@ def test_the_csvs_at_the_pinned_commit_then_every_image_they_name(tmp_path):
     assert hub.gets[:2] == [f"{REPO}/JailBreakV_28K.csv", f"{REPO}/mini_JailBreakV_28K.csv"]
     assert sorted(hub.gets[2:]) == sorted(f"{REPO}/{image}" for image in files if not image.endswith(".csv"))
     assert hub.revisions[0] == REVISION  # the pin, not the default branch
-    assert "1 of 6 files are not in" in completed.stderr and "query_related/SD_typo/5.png" in completed.stderr
+    assert "1 of 6 files are not in" in completed.stderr and "query_related/SD_typo_5.png" in completed.stderr

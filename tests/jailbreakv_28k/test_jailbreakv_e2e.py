@@ -22,7 +22,7 @@ RESPONSES = [
 
 
 def test_the_mini_set_is_judged_with_every_row_accounted_for(run_lmms_eval, tmp_path):
-    copy = fixture.build(tmp_path / "jailbreakv", missing=("llm_transfer_attack/blank/3.jpeg",))
+    copy = fixture.build(tmp_path / "jailbreakv", missing=("llm_transfer_attack/blank_3.png",))
     logs = write_from_log(tmp_path / "logs", dict.fromkeys(TASKS, RESPONSES))
     with LocalJudgeServer(rubrics=[RUBRIC]) as server:
         run = run_lmms_eval(
@@ -60,7 +60,7 @@ def test_the_mini_set_is_judged_with_every_row_accounted_for(run_lmms_eval, tmp_
 def test_the_mini_set_is_scored_by_a_llama_guard_judge_in_its_own_format(run_lmms_eval, tmp_path):
     """The protocol's judge is Llama Guard: VLSBENCH_TASK_JUDGE_FORMAT=llama-guard-3 asks it in its native
     layout (a user and an assistant turn, no schema) and reads its `safe` / `unsafe` + codes answer."""
-    copy = fixture.build(tmp_path / "jailbreakv", missing=("llm_transfer_attack/blank/3.jpeg",))
+    copy = fixture.build(tmp_path / "jailbreakv", missing=("llm_transfer_attack/blank_3.png",))
     logs = write_from_log(tmp_path / "logs", {"jailbreakv_28k_mini": RESPONSES})
     policy = guard_policy("llama-guard-3", lambda response: response.startswith("Sure"))
     with LocalJudgeServer(policy=policy, model="meta-llama/Llama-Guard-3-8B") as server:

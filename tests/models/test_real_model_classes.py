@@ -3,26 +3,43 @@ checkpoints built offline, run on the CPU through the real `lmms-eval` console s
 
 lmms-eval 0.7.3 prefers a model's chat class, which reads requests as messages; --force_simple picks
 the simple class. Both must run every task with the same prompt, and a row whose image is unusable
-must not cost the run (it is sent with a placeholder image and not scored).
+must not cost the run (it is sent with a placeholder image and not scored). The llava_hf runs also
+take JailBreakV-28K's and VLGuard's tasks, judged ones through a stand-in judge on 127.0.0.1.
 """
 
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import pytest
 from PIL import Image
 from tiny_models import build_tiny_vlm
 from vlsbench_task.judge.local_server import LocalJudgeServer
 
+from vlsbench_task.benchmarks.jailbreakv_28k.benchmark import RUBRIC as JAILBREAKV_RUBRIC
+from vlsbench_task.benchmarks.vlguard_helpfulness.benchmark import RUBRIC as WIN_RATE_RUBRIC
 from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
+
+sys.path.append(str(Path(__file__).resolve().parents[1] / "suites"))
+import suites_support  # the JailBreakV-28K and VLGuard fixtures, the stand-in judge
 
 pytestmark = pytest.mark.e2e
 
 pytest.importorskip("decord", reason="lmms-eval's llava_hf and qwen2_vl import decord (test extra)")
 
-ROWS, MISSING = 4, 1  # row 1 has no image: a data error, sent with a placeholder
+ROWS, MISSING = 2, 1  # row 1 has no image: a data error, sent with a placeholder
 TASKS = "vlsbench_keyword,mmsafeaware"
+# each new task's headline; the first two are judged by the stand-in judge, the rest by offline rules
+NEW_TASKS = {
+    "jailbreakv_28k_mini": "attack_success_rate",
+    "vlguard_safe_safes_win_rate": "win_rate",
+    "jailbreakv_28k_mini_keyword": "attack_success_rate",
+    "vlguard_unsafes": "attack_success_rate",
+    "vlguard_safe_unsafes": "attack_success_rate",
+    "vlguard_safe_safes": "answered_rate",
+}
 
 
 @pytest.fixture(scope="module")
@@ -64,21 +81,52 @@ def _check(run, backend: str) -> dict:
     return results
 
 
+def _check_new_tasks(run) -> None:
+    """Every row of each new task answered and scored (lmms-eval exits 0 even when a task fails, so
+    the results file is what tells)."""
+    results = run.results()["results"]
+    for task, headline in NEW_TASKS.items():
+        metrics = results[task]
+        assert len(run.samples(task)) == ROWS and metrics["data_error_rate,none"] == 0, task
+        assert 0 <= metrics[f"{headline},none"] <= 100, (task, metrics)
+        if "judge_requests,none" in metrics and not task.endswith("_keyword"):
+            assert metrics["n_judged,none"] == ROWS and metrics["judge_error_rate,none"] == 0, task
+
+
 def test_llava_hf_chat_and_simple_classes_run_every_task_with_the_same_prompt(
     run_lmms_eval, checkpoints, data_env, vlsbench_rows, tmp_path
 ):
-    args = [*_llava(checkpoints), "--tasks", TASKS, "--limit", str(ROWS), "--batch_size", "1"]
-    chat = run_lmms_eval(args, env=data_env)
-    _check(chat, "chat")
-    chat_inputs = {task: _inputs(chat, task) for task in TASKS.split(",")}
-    (tmp_path / "out").rename(tmp_path / "out_chat")
-    simple = run_lmms_eval([*args, "--force_simple"], env=data_env)
+    tasks = [*TASKS.split(","), *NEW_TASKS]
+    args = [*_llava(checkpoints), "--tasks", ",".join(tasks), "--limit", str(ROWS), "--batch_size", "1"]
+    env = {
+        **data_env,
+        "JAILBREAKV_28K_DATA_DIR": str(suites_support.jailbreakv_support.build(tmp_path / "jailbreakv")),
+        "VLGUARD_DATA_DIR": str(vlguard := suites_support.vlguard_support.build(tmp_path / "vlguard")),
+        "VLGUARD_HELPFULNESS_DATA_DIR": str(vlguard),
+        "VLSBENCH_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
+    }
+    judge = LocalJudgeServer(policy=suites_support.stand_in_judge([JAILBREAKV_RUBRIC, WIN_RATE_RUBRIC]))
+    with judge:
+        env["VLSBENCH_JUDGE_BASE_URL"] = judge.base_url
+        chat = run_lmms_eval(args, env=env)
+        _check(chat, "chat")
+        _check_new_tasks(chat)
+        chat_inputs = {task: _inputs(chat, task) for task in tasks}
+        (tmp_path / "out").rename(tmp_path / "out_chat")
+        simple = run_lmms_eval([*args, "--force_simple"], env=env)
     _check(simple, "simple")
-    for task in TASKS.split(","):
+    _check_new_tasks(simple)
+    for task in tasks:
         assert _inputs(simple, task) == chat_inputs[task]  # the same prompt, either way
     assert chat_inputs["vlsbench_keyword"] == {
         i: row["instruction"] for i, row in enumerate(vlsbench_rows[:ROWS])
     }
+    mini = [row for row in suites_support.jailbreakv_support.rows() if row["selected_mini"] == "True"]
+    assert chat_inputs["jailbreakv_28k_mini"] == {
+        i: row["jailbreak_query"] for i, row in enumerate(mini[:ROWS])
+    }
+    unsafe_instructions = [instruction for *_, instruction in suites_support.vlguard_support.UNSAFE]
+    assert chat_inputs["vlguard_unsafes"] == dict(enumerate(unsafe_instructions[:ROWS]))
 
 
 def test_qwen2_vl_answers_image_and_text_only_requests(run_lmms_eval, checkpoints, data_env, tmp_path):

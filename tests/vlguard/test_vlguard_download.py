@@ -11,10 +11,9 @@ import zipfile
 import pytest
 import vlguard_support as fixture
 from archive_server import serve_folder, tar_gz
-from hub_emulator import COMMIT as HUB_COMMIT
 from hub_emulator import HubEmulator, run_fresh
 
-from vlsbench_task.benchmarks.vlguard.dataset import COMMIT, SOURCE
+from vlsbench_task.benchmarks.vlguard.dataset import COMMIT, REVISION, SOURCE
 
 pytestmark = pytest.mark.network
 REPO = "ys-zong/VLGuard"
@@ -70,19 +69,24 @@ def served(tmp_path):
 
 def test_the_default_sources_are_the_pinned_commit_and_the_hub_dataset():
     assert SOURCE.metadata.url == f"https://codeload.github.com/{REPO}/tar.gz/{COMMIT}"
-    assert (SOURCE.images.repo, SOURCE.images.files) == (REPO, ("test.zip",))
+    assert (SOURCE.images.repo, SOURCE.images.files, SOURCE.images.revision) == (
+        REPO,
+        ("test.zip",),
+        REVISION,
+    )
 
 
 def test_metadata_and_images_are_downloaded_once_and_loaded(tmp_path, served):
     images = {
         f"test/{name}": data for name, data in fixture.image_files(missing=("HOD/alcohol_1.jpg",)).items()
     }
-    with HubEmulator({REPO: {"test.zip": _zip(images)}}) as hub:
+    with HubEmulator({REPO: {"test.zip": _zip(images)}}, commit=REVISION) as hub:
         completed = _locate(tmp_path, served, hub)
     assert completed.returncode == 0, completed.stderr[-3000:]
+    assert set(hub.revisions) == {REVISION}  # the pin, not the default branch
     report = json.loads(completed.stdout.strip().splitlines()[-1])
     assert report == {
-        "origin": f"github:{REPO}@{COMMIT}+hub:{REPO}@{HUB_COMMIT}",
+        "origin": f"github:{REPO}@{COMMIT}+hub:{REPO}@{REVISION}",
         "same": True,
         "statuses": {"ok": 4, "missing_image": 1},  # 3 unsafe + 2 safe images, one not in the zip
     }

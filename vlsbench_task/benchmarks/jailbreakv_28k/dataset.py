@@ -9,6 +9,7 @@ published order; a row whose image is missing or unreadable keeps its place with
 
 from __future__ import annotations
 
+import re
 from pathlib import Path, PurePosixPath
 
 from ...base.rows import Statuses, read_csv_rows, report_rows
@@ -35,10 +36,18 @@ def verify(folder: Path) -> None:
         _rows(Path(folder) / name)
 
 
+_NUMBERING = re.compile(r"(?:^|_)\d+(?:_\d+)*$")  # the trailing `_1365` of `nature_1365`
+
+
 def image_type(image_path: str) -> str:
-    """The folder that holds the image, as published (e.g. `llm_transfer_attack/nature`): the kind
-    of image an attack uses, in the dataset's own names."""
-    return str(PurePosixPath(image_path).parent)
+    """The kind of image an attack uses, in the dataset's own names: the folder and the file name
+    without its numbering. The published files sit flat in their attack's folder, named after their
+    kind (`llm_transfer_attack/nature_1365.jpeg` is `llm_transfer_attack/nature`,
+    `llm_transfer_attack/SD_related_566.png` is `llm_transfer_attack/SD_related`); a file named by
+    its number alone (`query_related/SD/6.png`) takes its folder's name."""
+    path = PurePosixPath(image_path)
+    kind = _NUMBERING.sub("", path.stem)
+    return str(path.parent / kind) if kind else str(path.parent)
 
 
 def load(folder: Path, options) -> list[dict]:

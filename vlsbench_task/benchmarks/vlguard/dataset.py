@@ -4,7 +4,8 @@ A copy holds the authors' layout: `test.json` (1,000 images: 558 safe, each with
 unsafe instruction, and 442 unsafe, each with one instruction), `gpt4_safe_safes.json` (the GPT-4V
 reference answers of the safe instructions) and the images under `test/` (their `--imageDir`). The
 two JSON files come from github.com/ys-zong/VLGuard at COMMIT; the images from `test.zip` of the
-Hugging Face dataset ys-zong/VLGuard, which users must accept the terms of before HF_TOKEN reads it.
+Hugging Face dataset ys-zong/VLGuard at REVISION, whose terms users must accept before HF_TOKEN
+reads it.
 
 The three subsets are the authors' (`utils/utils.py::load_data`): `unsafes` (the unsafe images and
 their instruction), `safe_unsafes` (the safe images with the unsafe instruction) and `safe_safes`
@@ -26,7 +27,10 @@ from ...base.rows import Statuses, read_json, report_rows
 
 COMMIT = "a2f85c90e10345dc5e7eceecadd89c1ed982d04f"  # github.com/ys-zong/VLGuard, 2025-01-19
 HUB_REPO = "ys-zong/VLGuard"
-REVISION_VARIABLE = "VLGUARD_REVISION"  # a commit of the hub dataset; unset follows its main branch
+# The hub dataset's commit, as pinned by a third-party study that reads test.json and test.zip there
+# (saikiranpennam/lin-vsar-algoverse); the hub's own listing could not be read from here (README).
+REVISION = "b0be37a1ab7accb14e10d6a0ec3ce62cfaff2d46"
+REVISION_VARIABLE = "VLGUARD_REVISION"  # another commit of the hub dataset
 METADATA, REFERENCES, IMAGES = "test.json", "gpt4_safe_safes.json", "test"
 PUBLISHED = {"unsafes": 442, "safe_unsafes": 558, "safe_safes": 558}  # items per subset at COMMIT
 # subset -> (which images, the key of the instruction in an item's `instr-resp`)
@@ -76,7 +80,8 @@ def _single_top_folder(folder: Path) -> Path:
 
 
 SOURCE = MetadataAndImages(
-    GitHubArchive("ys-zong/VLGuard", COMMIT, folder="data"), HubDataset(HUB_REPO, ("test.zip",))
+    GitHubArchive("ys-zong/VLGuard", COMMIT, folder="data"),
+    HubDataset(HUB_REPO, ("test.zip",), revision=REVISION),
 )
 
 
