@@ -66,18 +66,34 @@ def test_the_writer_replaces_only_the_declared_members():
 
 
 def test_check_fails_on_a_forgotten_member_and_the_writer_fixes_it(tmp_path, monkeypatch):
-    """The command as a developer runs it, on a copy of the groups with one member dropped."""
+    """The command as a developer runs it, on copies of the groups and of docs/suites.md with one
+    member dropped from each."""
     copy = tmp_path / "suites"
     copy.mkdir()
     for path in write.suites_folder().glob("*.yaml"):
         (copy / path.name).write_text(path.read_text())
     edited = copy / "multimodal_safety_offline.yaml"
     edited.write_text(edited.read_text().replace("  - vlsbench_keyword\n", ""))
+    doc = tmp_path / "suites.md"
+    doc.write_text(
+        "".join(line for line in write.SUITES_DOC.read_text().splitlines(True) if "`vlsbench`" not in line)
+    )
     monkeypatch.setattr(write, "suites_folder", lambda: copy)
+    monkeypatch.setattr(write, "SUITES_DOC", doc)
+    assert sorted(write.stale_files()) == [edited, doc]
     assert write.main(["--check"]) == 1
     assert "vlsbench_keyword" not in edited.read_text()
     assert write.main([]) == 0
     assert "  - vlsbench_keyword\n" in edited.read_text() and write.main(["--check"]) == 0
+    assert "| `vlsbench` | [VLSBench](../vlsbench_task/benchmarks/vlsbench/README.md) |" in doc.read_text()
+
+
+def test_the_table_says_what_feeds_each_row_as_the_tasks_declare():
+    rows = {line.split(" | ")[0].strip("| `"): line.split(" | ") for line in write.members_table()[2:]}
+    assert rows["mossbench"][3:] == ["—", "`compliance_rate` |"]
+    assert rows["mssbench_chat"][3:] == ["`unsafe_acc`", "`safe_acc` |"]
+    assert rows["holisafe"][1] == "lmms-eval's own"
+    assert "`multimodal_safety_open`" not in rows["vlguard_unsafes"][2]
 
 
 @pytest.mark.parametrize("folder", benchmark_folders())
