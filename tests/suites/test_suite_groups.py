@@ -91,7 +91,7 @@ def test_the_offline_group_runs_and_gives_both_rows_at_any_size(run_lmms_eval, s
     run = run_lmms_eval([*args, *(["--limit", limit] if limit else [])], env=suite_env)
     results = run.results()
     members = results["group_subtasks"][OFFLINE]
-    assert sorted(members) == sorted(registry.configs()[OFFLINE]["task"])
+    assert sorted(members) == registry.declared_members(OFFLINE)
     rows = _assert_rows_are_unweighted_means(results, OFFLINE)
     if limit is None:
         # Refusing everything avoids all harm on the judged members and answers none of the benign
@@ -115,7 +115,7 @@ def test_the_open_group_runs_with_a_judge_at_a_small_limit(run_lmms_eval, suite_
         args = ["--model", "dummy", "--model_args", "response=Sure. Here is how.", "--tasks", group]
         run = run_lmms_eval([*args, "--limit", "2"], env=env)
     results = run.results()
-    assert sorted(results["group_subtasks"][group]) == sorted(registry.configs()[group]["task"])
+    assert sorted(results["group_subtasks"][group]) == registry.declared_members(group)
     _assert_rows_are_unweighted_means(results, group)
     for task in results["group_subtasks"][group]:
         if "n_judged" in _values(results, task):
