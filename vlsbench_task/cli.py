@@ -12,7 +12,7 @@ def main(argv: list[str] | None = None) -> int:
     from . import demo, doctor, rejudge, serve_judge
     from .agreement import command as agreement
     from .qualify import command as qualify
-    from .reports import compare, report
+    from .reports import compare, report, reproduce
     from .view import command as view
 
     demo.add_parser(commands)
@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     rejudge.add_parser(commands)
     compare.add_parser(commands)
     report.add_parser(commands)
+    reproduce.add_parser(commands)
     agreement.add_parser(commands)
     qualify.add_parser(commands)
     view.add_parser(commands)

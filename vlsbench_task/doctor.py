@@ -97,8 +97,7 @@ def our_tasks(names: Iterable[str] | None) -> tuple[list[str], list[str]]:
         if config is None:
             unknown.append(name)
         elif "group" in config:
-            members = [m["task"] if isinstance(m, dict) else m for m in config.get("task", [])]
-            pending[:0] = [m for m in members if m in configs]
+            pending[:0] = [m for m in registry.group_members(name) if m in configs]
         elif name not in tasks:
             tasks.append(name)
     return tasks, unknown

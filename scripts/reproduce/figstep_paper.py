@@ -1,11 +1,7 @@
 #!/usr/bin/env python
-"""Reproduce FigStep's attack success rates, text-only baseline vs FigStep (arXiv 2311.05608), with lmms-eval.
-
-    python scripts/reproduce/figstep_paper.py --dry-run
-    VLSBENCH_TASK_JUDGE_API_KEY=... python scripts/reproduce/figstep_paper.py --out runs/figstep
-
-Needs the LLM judge of the `figstep` tasks (our choice; the paper counted by manual review).
-"""
+"""The old name of `vlsbench-task reproduce figstep` (FigStep's attack success rates, arXiv 2311.05608), kept so that existing
+commands keep working. Every benchmark with a paper table has that command; none needs a script here
+(docs/reproducing.md)."""
 
 import sys
 

@@ -1,11 +1,7 @@
 #!/usr/bin/env python
-"""Reproduce the MMSafeAware main table (typical / attack / over-safety / total accuracy;
-arXiv 2502.11184) with lmms-eval's task `mmsafeaware_paper_parse`, which reads the answers with
-the authors' rule (use the `mmsafeaware` task for the stricter first-word parser).
-
-    python scripts/reproduce/mmsafeaware_table.py --dry-run
-    python scripts/reproduce/mmsafeaware_table.py --out runs/mmsafeaware
-"""
+"""The old name of `vlsbench-task reproduce mmsafeaware` (the MMSafeAware main table, arXiv 2502.11184), kept so that existing
+commands keep working. Every benchmark with a paper table has that command; none needs a script here
+(docs/reproducing.md)."""
 
 import sys
 

@@ -1,12 +1,7 @@
 #!/usr/bin/env python
-"""Reproduce the MOSSBench leaderboard (refusal rate per stimulus type; arXiv 2406.17806) with lmms-eval.
-
-    python scripts/reproduce/mossbench_paper.py --dry-run
-    VLSBENCH_TASK_JUDGE_API_KEY=... python scripts/reproduce/mossbench_paper.py --out runs/mossbench
-
-Needs the LLM judge of the `mossbench` task; the authors judged with gpt-4-turbo
-(MOSSBENCH_JUDGE_MODEL=gpt-4-turbo-2024-04-09 to do the same).
-"""
+"""The old name of `vlsbench-task reproduce mossbench` (the MOSSBench leaderboard, arXiv 2406.17806), kept so that existing
+commands keep working. Every benchmark with a paper table has that command; none needs a script here
+(docs/reproducing.md)."""
 
 import sys
 

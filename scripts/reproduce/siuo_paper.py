@@ -1,13 +1,7 @@
 #!/usr/bin/env python
-"""Reproduce the SIUO leaderboard (safe / effective / safe & effective / multiple choice; arXiv
-2406.15279) with lmms-eval's tasks `siuo` and `siuo_mcqa`.
-
-    python scripts/reproduce/siuo_paper.py --dry-run
-    VLSBENCH_TASK_JUDGE_API_KEY=... python scripts/reproduce/siuo_paper.py --out runs/siuo
-
-Needs the image-seeing LLM judge of `siuo` (the leaderboard's generation columns are human
-judgements, so expect differences); `siuo_mcqa` is parsed, no judge.
-"""
+"""The old name of `vlsbench-task reproduce siuo` (the SIUO leaderboard, arXiv 2406.15279), kept so that existing
+commands keep working. Every benchmark with a paper table has that command; none needs a script here
+(docs/reproducing.md)."""
 
 import sys
 

@@ -1,11 +1,7 @@
 #!/usr/bin/env python
-"""Reproduce VLSBench Table 3 (safe / refusal / warning rates; arXiv 2411.19939) with lmms-eval.
-
-    python scripts/reproduce/vlsbench_table3.py --dry-run
-    VLSBENCH_TASK_JUDGE_API_KEY=... python scripts/reproduce/vlsbench_table3.py --out runs/vlsbench
-
-Needs the LLM judge of the `vlsbench` task (VLSBENCH_TASK_JUDGE_BASE_URL or an API key).
-"""
+"""The old name of `vlsbench-task reproduce vlsbench` (VLSBench Table 3: safe / refusal / warning rates, arXiv 2411.19939), kept so that existing
+commands keep working. Every benchmark with a paper table has that command; none needs a script here
+(docs/reproducing.md)."""
 
 import sys
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import jailbreakv_support as fixture
+import jailbreakv_28k_support as fixture
 import pytest
 from vlsbench_task.judge import Status, Verdict
 

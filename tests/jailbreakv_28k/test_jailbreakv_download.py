@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-import jailbreakv_support as fixture
+import jailbreakv_28k_support as fixture
 import pytest
 from hub_emulator import COMMIT, HubEmulator, run_fresh
 

@@ -4,7 +4,7 @@ responses (lmms-eval's `from_log` model); every row accounted for, every breakdo
 
 from __future__ import annotations
 
-import jailbreakv_support as fixture
+import jailbreakv_28k_support as fixture
 import pytest
 from from_log import write_from_log
 from vlsbench_task.judge.local_server import LocalJudgeServer, guard_policy, read_request

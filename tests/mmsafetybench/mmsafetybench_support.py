@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterable
+from pathlib import Path
 
 import datasets
+from hub_emulator import write_folder
 from PIL import Image
 from vlsbench_task.judge.local_server import Reply, request_text
 
@@ -99,3 +101,9 @@ def scripted_judge(unsafe_templates: set[str], garbage_templates: set[str] = fro
         return Reply(content=json.dumps({"label": label, "reason": "scripted"}))
 
     return policy
+
+
+def data_env(shared: Path, folder: Path) -> dict[str, str]:
+    """MM-SafetyBench's test data for runs of every benchmark (tests/suites/suites_support.py finds this
+    function by its module's name): the variables that point its tasks at this fixture in the hub's layout, written to `folder`."""
+    return {"MMSAFETYBENCH_DATA_DIR": str(write_folder(folder, hub_files()))}

@@ -23,7 +23,10 @@ from vlsbench_task.benchmarks.vlguard_helpfulness.benchmark import RUBRIC as WIN
 from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
 
 sys.path.append(str(Path(__file__).resolve().parents[1] / "suites"))
-import suites_support  # the JailBreakV-28K and VLGuard fixtures, the stand-in judge
+import suites_support  # the benchmarks' test data, the stand-in judge
+
+jailbreakv_support = suites_support.support_module("jailbreakv_28k")
+vlguard_support = suites_support.support_module("vlguard")
 
 pytestmark = pytest.mark.e2e
 
@@ -100,14 +103,14 @@ def test_llava_hf_chat_and_simple_classes_run_every_task_with_the_same_prompt(
     args = [*_llava(checkpoints), "--tasks", ",".join(tasks), "--limit", str(ROWS), "--batch_size", "1"]
     env = {
         **data_env,
-        "JAILBREAKV_28K_DATA_DIR": str(suites_support.jailbreakv_support.build(tmp_path / "jailbreakv")),
-        "VLGUARD_DATA_DIR": str(vlguard := suites_support.vlguard_support.build(tmp_path / "vlguard")),
+        "JAILBREAKV_28K_DATA_DIR": str(jailbreakv_support.build(tmp_path / "jailbreakv")),
+        "VLGUARD_DATA_DIR": str(vlguard := vlguard_support.build(tmp_path / "vlguard")),
         "VLGUARD_HELPFULNESS_DATA_DIR": str(vlguard),
-        "VLSBENCH_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
+        "VLSBENCH_TASK_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
     }
     judge = LocalJudgeServer(policy=suites_support.stand_in_judge([JAILBREAKV_RUBRIC, WIN_RATE_RUBRIC]))
     with judge:
-        env["VLSBENCH_JUDGE_BASE_URL"] = judge.base_url
+        env["VLSBENCH_TASK_JUDGE_BASE_URL"] = judge.base_url
         chat = run_lmms_eval(args, env=env)
         _check(chat, "chat")
         _check_new_tasks(chat)
@@ -121,11 +124,11 @@ def test_llava_hf_chat_and_simple_classes_run_every_task_with_the_same_prompt(
     assert chat_inputs["vlsbench_keyword"] == {
         i: row["instruction"] for i, row in enumerate(vlsbench_rows[:ROWS])
     }
-    mini = [row for row in suites_support.jailbreakv_support.rows() if row["selected_mini"] == "True"]
+    mini = [row for row in jailbreakv_support.rows() if row["selected_mini"] == "True"]
     assert chat_inputs["jailbreakv_28k_mini"] == {
         i: row["jailbreak_query"] for i, row in enumerate(mini[:ROWS])
     }
-    unsafe_instructions = [instruction for *_, instruction in suites_support.vlguard_support.UNSAFE]
+    unsafe_instructions = [instruction for *_, instruction in vlguard_support.UNSAFE]
     assert chat_inputs["vlguard_unsafes"] == dict(enumerate(unsafe_instructions[:ROWS]))
 
 

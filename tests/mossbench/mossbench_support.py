@@ -31,3 +31,9 @@ def item_lists_only(shared_data: Path, folder: Path) -> Path:
         (folder / set_folder / "images").mkdir()
         shutil.copyfile(shared_data / "mossbench" / info, folder / info)
     return folder
+
+
+def data_env(shared: Path, folder: Path) -> dict[str, str]:
+    """MOSSBench's test data for runs of every benchmark (tests/suites/suites_support.py finds this
+    function by its module's name): the variables that point its tasks at the shared copy."""
+    return {"MOSSBENCH_DATA_DIR": str(shared / "mossbench")}

@@ -106,3 +106,9 @@ def hub_files(folder: Path) -> dict[str, bytes]:
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
+
+
+def data_env(shared: Path, folder: Path) -> dict[str, str]:
+    """MSSBench's test data for runs of every benchmark (tests/suites/suites_support.py finds this
+    function by its module's name): the variables that point its tasks at this fixture, written to `folder`."""
+    return {"MSSBENCH_DATA_DIR": str(build(folder))}

@@ -1,7 +1,6 @@
 """Paper tables, the paper model list, and the reproduction scripts' commands."""
 
 import json
-import re
 import shlex
 import subprocess
 import sys
@@ -9,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from vlsbench_task import cli
 from vlsbench_task.base import registry
 from vlsbench_task.reports import reproduce
 from vlsbench_task.reports.paper import load_table, tables
@@ -16,22 +16,36 @@ from vlsbench_task.reports.paper_models import PAPER_MODELS, models_of_table, pa
 from vlsbench_task.reports.reproduce import generation_settings
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts" / "reproduce"
-SCRIPT_OF_TABLE = {
+# The scripts that were the only way before `vlsbench-task reproduce <benchmark>`: kept as old names.
+OLD_SCRIPTS = {
     "vlsbench": "vlsbench_table3.py",
     "mmsafeaware": "mmsafeaware_table.py",
     "mossbench": "mossbench_paper.py",
     "figstep": "figstep_paper.py",
     "siuo": "siuo_paper.py",
 }
+BENCHMARKS_WITH_TABLES = sorted(tables())
 
 
-def test_every_paper_table_has_a_reproduction_script():
-    assert sorted(tables()) == sorted(SCRIPT_OF_TABLE)
-    for benchmark, script in SCRIPT_OF_TABLE.items():
+def test_every_benchmark_folder_with_a_paper_table_has_one():
+    folders = Path(__file__).resolve().parents[2] / "vlsbench_task" / "benchmarks"
+    assert sorted(path.parent.name for path in folders.glob("*/paper_results.json")) == BENCHMARKS_WITH_TABLES
+
+
+def test_the_old_scripts_still_run_the_command(tmp_path, capsys):
+    for benchmark, script in OLD_SCRIPTS.items():
         assert f'main("{benchmark}", sys.argv[1:])' in (SCRIPTS / script).read_text()
+    done = subprocess.run(  # one of them as a user runs it: the same lines as the command
+        [sys.executable, str(SCRIPTS / OLD_SCRIPTS["siuo"]), "--dry-run", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == _dry_run(capsys, "siuo", "--out", str(tmp_path))
+    assert "old name of: vlsbench-task reproduce siuo" in done.stderr
 
 
-@pytest.mark.parametrize("benchmark", sorted(SCRIPT_OF_TABLE))
+@pytest.mark.parametrize("benchmark", BENCHMARKS_WITH_TABLES)
 def test_every_paper_row_names_a_known_model_or_none(benchmark):
     table = load_table(benchmark)
     keys = {model.key for model in PAPER_MODELS}
@@ -40,7 +54,7 @@ def test_every_paper_row_names_a_known_model_or_none(benchmark):
         assert entry.model is None or entry.model in keys, row
 
 
-@pytest.mark.parametrize("benchmark", sorted(SCRIPT_OF_TABLE))
+@pytest.mark.parametrize("benchmark", BENCHMARKS_WITH_TABLES)
 def test_paper_numbers_are_metrics_our_tasks_emit(benchmark):
     """Each published metric is one of the protocol task's own metrics or a breakdown of one."""
     table = load_table(benchmark)
@@ -109,11 +123,12 @@ def test_runs_are_matched_to_paper_models_by_loader_and_checkpoint():
     assert len({m.key for m in PAPER_MODELS}) == len(PAPER_MODELS)
 
 
-def _dry_run(benchmark: str, *args: str) -> list[str]:
-    script = SCRIPTS / SCRIPT_OF_TABLE[benchmark]
-    done = subprocess.run([sys.executable, str(script), "--dry-run", *args], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return done.stdout.splitlines()
+def _dry_run(capsys, benchmark: str, *args: str) -> list[str]:
+    """`vlsbench-task reproduce <benchmark> --dry-run`, in this process (the console script imports
+    every command, which is slow; one test runs an old script in a subprocess)."""
+    capsys.readouterr()
+    assert cli.main(["reproduce", benchmark, "--dry-run", *args]) == 0
+    return capsys.readouterr().out.splitlines()
 
 
 def _commands(lines: list[str]) -> list[list[str]]:
@@ -121,9 +136,9 @@ def _commands(lines: list[str]) -> list[list[str]]:
     return [w[w.index("lmms-eval") :] for w in words]  # after any KEY="$VAR" prefix
 
 
-@pytest.mark.parametrize("benchmark", sorted(SCRIPT_OF_TABLE))
-def test_dry_run_prints_one_lmms_eval_command_per_runnable_model(benchmark, tmp_path):
-    lines = _dry_run(benchmark, "--out", str(tmp_path))
+@pytest.mark.parametrize("benchmark", BENCHMARKS_WITH_TABLES)
+def test_dry_run_prints_one_lmms_eval_command_per_runnable_model(benchmark, tmp_path, capsys):
+    lines = _dry_run(capsys, benchmark, "--out", str(tmp_path))
     table = load_table(benchmark)
     runnable = list({m.key: m for _, m in models_of_table(table) if m is not None and m.runnable}.values())
     commands = _commands(lines)
@@ -145,8 +160,8 @@ def test_dry_run_prints_one_lmms_eval_command_per_runnable_model(benchmark, tmp_
     assert lines[-1] == f"# compare: vlsbench-task compare {tmp_path}"
 
 
-def test_dry_run_states_the_protocol_and_passes_api_keys_by_environment(tmp_path):
-    lines = _dry_run("vlsbench", "--out", str(tmp_path), "--models", "gemini-1.5-pro")
+def test_dry_run_states_the_protocol_and_passes_api_keys_by_environment(tmp_path, capsys):
+    lines = _dry_run(capsys, "vlsbench", "--out", str(tmp_path), "--models", "gemini-1.5-pro")
     assert json.loads(lines[1].split("generation (task YAMLs): ")[1]) == {
         "vlsbench": generation_settings("vlsbench")
     }
@@ -156,8 +171,8 @@ def test_dry_run_states_the_protocol_and_passes_api_keys_by_environment(tmp_path
     assert "api_key" not in command  # keys never go into model_args (lmms-eval logs those)
 
 
-def test_siuo_runs_generation_and_multiple_choice_together(tmp_path):
-    lines = _dry_run("siuo", "--out", str(tmp_path), "--models", "instructblip-flan-t5-xl")
+def test_siuo_runs_generation_and_multiple_choice_together(tmp_path, capsys):
+    lines = _dry_run(capsys, "siuo", "--out", str(tmp_path), "--models", "instructblip-flan-t5-xl")
     (command,) = _commands(lines)
     assert command[command.index("--tasks") + 1] == "siuo,siuo_mcqa"
     assert command[command.index("--model_args") + 1] == "pretrained=Salesforce/instructblip-flan-t5-xl"
@@ -165,26 +180,30 @@ def test_siuo_runs_generation_and_multiple_choice_together(tmp_path):
     assert settings["siuo"]["do_sample"] is True and settings["siuo_mcqa"]["do_sample"] is False
 
 
-def test_models_with_results_are_skipped(tmp_path):
+def test_models_with_results_are_skipped(tmp_path, capsys):
     finished = tmp_path / "qwen2-vl-7b"
     finished.mkdir()
     (finished / "20250101_000000_results.json").write_text(json.dumps({"results": {"vlsbench": {}}}))
     half_written = tmp_path / "gpt-4o"
     half_written.mkdir()
     (half_written / "20250101_000000_results.json").write_text('{"results": {"vlsb')
-    lines = _dry_run("vlsbench", "--out", str(tmp_path), "--models", "qwen2-vl-7b", "gpt-4o")
+    lines = _dry_run(capsys, "vlsbench", "--out", str(tmp_path), "--models", "qwen2-vl-7b", "gpt-4o")
     assert f"# qwen2-vl-7b: done, results in {finished}" in lines
     assert not any("qwen2-vl-7b" in line for line in lines if not line.startswith("#"))
     assert any("--output_path " + str(half_written) in line for line in lines if not line.startswith("#"))
 
 
 def test_models_of_another_table_are_refused():
-    done = subprocess.run(
-        [sys.executable, str(SCRIPTS / "vlsbench_table3.py"), "--dry-run", "--models", "bard"],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode != 0 and re.search(r"not in this table: bard", done.stderr)
+    with pytest.raises(SystemExit, match="not in this table: bard"):
+        cli.main(["reproduce", "vlsbench", "--dry-run", "--models", "bard"])
+
+
+def test_a_benchmark_without_a_table_is_refused_with_those_that_have_one():
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["reproduce", "mssbench", "--dry-run"])
+    message = str(refused.value)
+    assert "mssbench has no paper table (vlsbench_task/benchmarks/mssbench/paper_results.json)" in message
+    assert message.endswith(f"these have one: {', '.join(BENCHMARKS_WITH_TABLES)}")
 
 
 # Stands in for lmms-eval: writes a results file holding exactly the tasks it was asked to run.
@@ -204,6 +223,8 @@ def test_a_model_that_ran_every_task_it_can_run_is_completed(tmp_path, monkeypat
     fake.chmod(0o755)
     monkeypatch.setattr(reproduce, "_executable", lambda: str(fake))
     # llava_hf cannot run figstep_textonly, so its run holds figstep only.
-    assert reproduce.main("figstep", ["--out", str(tmp_path / "runs"), "--models", "llava-1.5-7b"]) == 0
+    assert (
+        cli.main(["reproduce", "figstep", "--out", str(tmp_path / "runs"), "--models", "llava-1.5-7b"]) == 0
+    )
     assert "not completed" not in capsys.readouterr().out
     assert reproduce.completed(tmp_path / "runs" / "llava-1.5-7b", ("figstep",))

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from hub_emulator import write_folder
 from PIL import Image
 from vlsbench_task.judge.local_server import Reply, read_request
 
@@ -57,3 +58,10 @@ def scripted_judge(
         return Reply(content=json.dumps({"reasons": "scripted", "judgement": verdict}))
 
     return policy
+
+
+def data_env(shared: Path, folder: Path) -> dict[str, str]:
+    """SIUO's test data for runs of every benchmark (tests/suites/suites_support.py finds this
+    function by its module's name): the variables that point its tasks at the real JSON with generated images, written to `folder` (SIUO's multiple-choice
+    task reads the same folder)."""
+    return {"SIUO_DATA_DIR": str(write_folder(folder, hub_files(shared)))}

@@ -1,59 +1,54 @@
-"""Data of every benchmark for the suite groups: the shared copies where they exist (VLSBench rows with
-drawn images, MMSafeAware, MOSSBench, FigStep) and each benchmark's own test fixture in its published
-layout where the images are not in the shared copy (MM-SafetyBench, SIUO, MSSBench) or there is no
-shared copy (VLGuard, JailBreakV-28K)."""
+"""Data of every benchmark for the suite groups and the contract test, found by convention: each
+benchmark folder `vlsbench_task/benchmarks/<name>/` has a test support module
+`tests/<name>/<name>_support.py` whose `data_env(shared, folder)` gives the variables that point its
+tasks at test data (a shared copy, or a fixture in its published layout written to `folder`). A new
+benchmark edits no file here."""
 
 from __future__ import annotations
 
-import json
+import importlib
 import sys
 from pathlib import Path
 
-from hub_emulator import write_folder
-from PIL import Image
 from vlsbench_task.judge.local_server import Reply, read_request, rules_policy
 
 from vlsbench_task.base import registry
 from vlsbench_task.base.benchmark import benchmark_named
 
 TESTS = Path(__file__).resolve().parents[1]
-# their fixture builders (module names are unique)
-for folder in ("mmsafetybench", "siuo", "mssbench", "vlguard", "jailbreakv_28k"):
-    if str(TESTS / folder) not in sys.path:
-        sys.path.append(str(TESTS / folder))
-
-import jailbreakv_support  # noqa: E402
-import mmsafetybench_support  # noqa: E402
-import mssbench_support  # noqa: E402
-import siuo_support  # noqa: E402
-import vlguard_support  # noqa: E402
 
 
-def vlsbench_folder(rows: list[dict], folder: Path) -> Path:
-    """Every given row of data.json with a drawn image (1,957 images serve the 2,241 real rows)."""
-    (folder / "imgs").mkdir(parents=True)
-    for path in sorted({row["image_path"] for row in rows}):
-        Image.new("RGB", (8, 6), (len(path) * 9 % 256, 90, 140)).save(folder / path)
-    (folder / "data.json").write_text(json.dumps(rows))
-    return folder
+class NoTestData(LookupError):
+    """A benchmark folder without a test support module that gives its test data."""
+
+
+def data_keys() -> list[str]:
+    """The data of every task of ours, by data key (`siuo_mcqa` reads SIUO's data: `siuo/`)."""
+    names = {config["benchmark"] for config in registry.configs().values() if "benchmark" in config}
+    return sorted({benchmark_named(name).data_key for name in names})
+
+
+def support_module(folder: str):
+    """tests/<folder>/<folder>_support.py, imported by its name (support module names are unique)."""
+    path = TESTS / folder / f"{folder}_support.py"
+    if not path.is_file():
+        raise NoTestData(
+            f"{path} is missing: each benchmark's tests give its data (docs/adding_a_benchmark.md)"
+        )
+    if str(path.parent) not in sys.path:
+        sys.path.append(str(path.parent))
+    module = importlib.import_module(path.stem)
+    if not callable(getattr(module, "data_env", None)):
+        raise NoTestData(f"{path} has no data_env(shared, folder) (docs/adding_a_benchmark.md)")
+    return module
 
 
 def data_env(shared: Path, root: Path) -> dict[str, str]:
-    rows = json.loads((shared / "vlsbench" / "data.json").read_text())
-    return {
-        "VLSBENCH_DATA_DIR": str(vlsbench_folder(rows, root / "vlsbench_data")),
-        "MMSAFEAWARE_DATA_DIR": str(shared / "mmsafeaware"),
-        "MOSSBENCH_DATA_DIR": str(shared / "mossbench"),
-        "FIGSTEP_DATA_DIR": str(shared / "figstep"),
-        "MMSAFETYBENCH_DATA_DIR": str(
-            write_folder(root / "mmsafetybench", mmsafetybench_support.hub_files())
-        ),
-        "SIUO_DATA_DIR": str(write_folder(root / "siuo", siuo_support.hub_files(shared))),
-        "MSSBENCH_DATA_DIR": str(mssbench_support.build(root / "mssbench")),
-        "VLGUARD_DATA_DIR": str(vlguard := vlguard_support.build(root / "vlguard")),
-        "VLGUARD_HELPFULNESS_DATA_DIR": str(vlguard),
-        "JAILBREAKV_28K_DATA_DIR": str(jailbreakv_support.build(root / "jailbreakv_28k")),
-    }
+    """Every benchmark's data variables, each fixture written to its own folder under `root`."""
+    env: dict[str, str] = {}
+    for folder in data_keys():
+        env.update(support_module(folder).data_env(shared, root / folder))
+    return env
 
 
 def every_rubric() -> list:

@@ -38,7 +38,7 @@ def test_every_group_aggregates_the_two_suite_axes_unweighted():
 
 @pytest.mark.parametrize("group", GROUPS)
 def test_members_feed_the_axes_from_their_own_metrics_and_no_name_contains_an_axis(group):
-    members = [task if isinstance(task, str) else task["task"] for task in registry.configs()[group]["task"]]
+    members = registry.group_members(group)
     fed = set()
     for task in members:
         if task not in registry.configs():  # lmms-eval's own holisafe: see test_suite_holisafe.py
@@ -91,7 +91,7 @@ def test_the_offline_group_runs_and_gives_both_rows_at_any_size(run_lmms_eval, s
     run = run_lmms_eval([*args, *(["--limit", limit] if limit else [])], env=suite_env)
     results = run.results()
     members = results["group_subtasks"][OFFLINE]
-    assert sorted(members) == sorted(registry.configs()[OFFLINE]["task"])
+    assert sorted(members) == registry.declared_members(OFFLINE)
     rows = _assert_rows_are_unweighted_means(results, OFFLINE)
     if limit is None:
         # Refusing everything avoids all harm on the judged members and answers none of the benign
@@ -115,7 +115,7 @@ def test_the_open_group_runs_with_a_judge_at_a_small_limit(run_lmms_eval, suite_
         args = ["--model", "dummy", "--model_args", "response=Sure. Here is how.", "--tasks", group]
         run = run_lmms_eval([*args, "--limit", "2"], env=env)
     results = run.results()
-    assert sorted(results["group_subtasks"][group]) == sorted(registry.configs()[group]["task"])
+    assert sorted(results["group_subtasks"][group]) == registry.declared_members(group)
     _assert_rows_are_unweighted_means(results, group)
     for task in results["group_subtasks"][group]:
         if "n_judged" in _values(results, task):

@@ -100,3 +100,9 @@ def build(folder: Path, missing: tuple[str, ...] = ()) -> Path:
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(data)
     return folder
+
+
+def data_env(shared: Path, folder: Path) -> dict[str, str]:
+    """VLGuard's test data for runs of every benchmark (tests/suites/suites_support.py finds this
+    function by its module's name): the variables that point its tasks at this fixture, written to `folder`."""
+    return {"VLGUARD_DATA_DIR": str(build(folder))}

@@ -22,11 +22,19 @@ class _Loader(yaml.SafeLoader):
 _Loader.add_constructor("!function", lambda loader, node: loader.construct_scalar(node))
 
 
-def _read(path: Path) -> dict:
+# A task's own YAML says which suite groups list it; a variant that includes another task's file does
+# not join that task's groups unless it says so itself.
+IN_SUITES = "in_suites"
+
+
+def read_yaml(path: Path) -> dict:
     config = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}
     included = config.pop("include", None)
     if included:
-        config = {**_read(path.parent / included), **config}
+        inherited = {
+            key: value for key, value in read_yaml(path.parent / included).items() if key != IN_SUITES
+        }
+        config = {**inherited, **config}
     return config
 
 
@@ -36,7 +44,7 @@ def configs() -> dict[str, dict]:
     root = Path(str(files("vlsbench_task.task_configs")))
     found = {}
     for path in sorted(root.rglob("*.yaml")):
-        config = _read(path)
+        config = read_yaml(path)
         name = config.get("task") if "task" in config and "group" not in config else config.get("group")
         if isinstance(name, str):
             found[name] = config
@@ -55,6 +63,18 @@ def task_names() -> list[str]:
 
 def group_names() -> list[str]:
     return [name for name, config in configs().items() if "group" in config]
+
+
+def group_members(group: str) -> list[str]:
+    """The task names a group's YAML lists (entries may be names or inline task configs)."""
+    entries = (configs().get(group) or {}).get("task", [])
+    return [entry if isinstance(entry, str) else entry["task"] for entry in entries]
+
+
+def declared_members(group: str) -> list[str]:
+    """Our tasks whose own YAML declares `in_suites: [..., group, ...]`, by name: what the group's
+    YAML must list (vlsbench_task/suites/write.py writes it)."""
+    return sorted(name for name in task_names() if group in (configs()[name].get(IN_SUITES) or []))
 
 
 def benchmark_of(task: str) -> Benchmark | None:

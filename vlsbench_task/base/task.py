@@ -2,7 +2,8 @@
 
 Custom YAML keys: `benchmark` (the folder under vlsbench_task/), `judge` (`openai` or `keyword`, judged
 benchmarks), `judge_model` (the task's default judge model), `options` (a variant's settings, passed to
-the loader) and `suite` (which metric feeds each suite axis).
+the loader), `suite` (which metric feeds each suite axis) and `in_suites` (the suite groups that list
+the task).
 
 - Both request formats: chat model classes get messages, simple ones the plain format, with the same
   prompt (lmms-eval's choice is read when it loads tasks, see lmms_eval_adapter.py).
@@ -51,6 +52,7 @@ class SafetyTask(ConfigurableMessagesTask):
         judge, judge_model = config.pop("judge", "openai"), config.pop("judge_model", None)
         self.options = config.pop("options", None) or {}
         self.suite = config.pop("suite", None) or {}
+        config.pop(registry.IN_SUITES, None)  # read from the YAMLs by vlsbench_task/suites/write.py
         context = adapter.loading_context()
         self.request_format = context.get("task_type", "simple")
         self.judge_settings = None

@@ -18,12 +18,6 @@ class Problem:
     what: str
 
 
-def declared_members(group: str) -> list[str]:
-    """The members a group of ours lists in its YAML (entries may be names or inline task configs)."""
-    config = registry.configs().get(group) or {}
-    return [entry if isinstance(entry, str) else entry["task"] for entry in config.get("task", [])]
-
-
 def is_group(task_run: TaskRun) -> bool:
     return bool(task_run.subtasks) or "group" in (registry.configs().get(task_run.task) or {})
 
@@ -34,7 +28,7 @@ def missing_members(model: ModelRuns) -> list[Problem]:
     for group, run in model.tasks.items():
         if not is_group(run):
             continue
-        for member in declared_members(group):
+        for member in registry.group_members(group):
             if member in run.subtasks and member in model.tasks:
                 continue
             elsewhere = member in model.tasks and member not in run.subtasks
