@@ -22,6 +22,7 @@ from .base import registry, scoring
 from .base.benchmark import Benchmark
 from .base.data import DataUnavailable, locate
 from .base.judging import describe_judges, judge_documents
+from .base.metric_kinds import with_declared_aggregations
 from .judge import JudgeEngine, JudgeNotConfigured
 from .judge_options import add_judge_arguments, judge_settings
 
@@ -90,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         scoring.document_values(benchmark, doc, answers, verdicts.get(doc["row"]), options, suite)
         for doc, answers in zip(matched, responses, strict=True)
     ]
-    own = config.get("metric_list", [])
+    own = with_declared_aggregations(benchmark, config.get("metric_list", []))
     entries = [*own, *scoring.added_metrics(benchmark, matched, suite, own)]
 
     out_dir = args.out or args.samples.parent
