@@ -37,7 +37,7 @@ from vlsbench_task.reports.runs import load_models
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "data"
-sys.path.append(str(REPO / "tests" / "suites"))
+sys.path += [str(REPO / "tests"), str(REPO / "tests" / "suites")]  # suites_support imports hub_emulator
 from suites_support import data_env, every_rubric, stand_in_judge  # noqa: E402
 
 NOTE = (
