@@ -24,6 +24,7 @@ from .base.benchmark import Benchmark
 from .base.data import data_dir_variable
 from .base.errors import SamplesError, VlsbenchTaskError
 from .base.judging import describe_judges, judge_documents
+from .base.metric_kinds import with_declared_aggregations
 from .judge import JudgeEngine, JudgeNotConfigured, JudgeSettings, RunStats
 from .judge_options import add_judge_arguments, judge_settings
 
@@ -137,7 +138,7 @@ def write_outputs(
 ) -> tuple[Path, Path, dict]:
     """`<name>_judged.jsonl` (each sample with its fresh values) and `<name>_judged_metrics.json`
     (the aggregated metrics, judge and run totals, also returned) in `out_dir`."""
-    own = job.config.get("metric_list", [])
+    own = with_declared_aggregations(job.benchmark, job.config.get("metric_list", []))
     entries = [*own, *scoring.added_metrics(job.benchmark, job.docs, job.suite, own)]
     out_dir.mkdir(parents=True, exist_ok=True)
     samples_out = out_dir / f"{source.stem}_judged.jsonl"

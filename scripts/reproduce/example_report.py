@@ -37,7 +37,7 @@ from vlsbench_task.reports.runs import load_models
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "data"
-sys.path.append(str(REPO / "tests" / "suites"))
+sys.path += [str(REPO / "tests"), str(REPO / "tests" / "suites")]  # suites_support imports hub_emulator
 from suites_support import data_env, every_rubric, stand_in_judge  # noqa: E402
 
 NOTE = (
@@ -76,8 +76,10 @@ def noisy_judge(rubrics: list, share: float):
         properties = rubric.schema["properties"]
         others = [v for v in properties[rubric.label_field]["enum"] if v != answer[rubric.label_field]]
         # Other fixed-choice fields follow the label (VLSBench's label_str): drop them, the answer
-        # model fills them in from the label.
-        answer = {k: v for k, v in answer.items() if k == rubric.label_field or "enum" not in properties[k]}
+        # model fills them in from the label. Notes of ours outside the schema (label_conflict) stay.
+        answer = {
+            k: v for k, v in answer.items() if k == rubric.label_field or "enum" not in properties.get(k, {})
+        }
         answer[rubric.label_field] = rng.choice(others)
         try:
             return Reply(content=rubric.answer_model.model_validate(answer).model_dump_json())

@@ -2,7 +2,9 @@
 new benchmark cannot skip it:
 
 - the metrics a task emits are exactly its metric_list (its YAML's and what the base adds), over every
-  outcome its judge can give, every parse a response can get, and rows with unusable data;
+  outcome its judge can give, every parse a response can get, and rows with unusable data; each
+  metric has one aggregation (its YAML entry's, or its kind declared on the benchmark);
+- a mean of group means (a declared kind) gets from every document the rate of the record's group;
 - each rubric's answer schema is a valid strict structured-output schema;
 - each rubric's rendered prompt is pinned (snapshots/; set VLSBENCH_TASK_UPDATE_SNAPSHOTS=1 to rewrite
   them after a deliberate change, and bump the rubric's version).
@@ -21,6 +23,7 @@ from vlsbench_task.judge import Status, Verdict
 
 from vlsbench_task.base import registry, scoring
 from vlsbench_task.base.benchmark import benchmark_named
+from vlsbench_task.base.metric_kinds import MeanOfGroupMeans, with_declared_aggregations
 
 sys.path.append(str(Path(__file__).resolve().parents[1] / "suites"))
 from suites_support import data_env, every_rubric
@@ -72,26 +75,55 @@ def _verdict_sets(benchmark, repeats: int):
     yield {name: [Verdict(status=Status.ERROR, backend="t")] * repeats for name in benchmark.judgements}
 
 
+def _document_values(task: str, docs: list[dict]):
+    """The metric values of each document under every outcome its judge can give (judged tasks) or
+    every parse a response can get (parsed ones)."""
+    config = registry.configs()[task]
+    benchmark = registry.benchmark_of(task)
+    options, suite = config.get("options") or {}, config.get("suite") or {}
+    repeats = config.get("repeats", 1)
+    for doc in docs:
+        if benchmark.judged:
+            for verdicts in [None, *_verdict_sets(benchmark, repeats)]:
+                yield scoring.document_values(benchmark, doc, ["r"] * repeats, verdicts, options, suite)
+        else:
+            for response in PARSED_RESPONSES:
+                yield scoring.document_values(benchmark, doc, [response], None, options, suite)
+
+
 @pytest.mark.parametrize("task", registry.task_names())
 def test_a_task_emits_exactly_its_metric_list(environment, task):
     config = registry.configs()[task]
     benchmark = registry.benchmark_of(task)
     docs = _docs(task)
-    options, suite = config.get("options") or {}, config.get("suite") or {}
-    own = config.get("metric_list", [])
+    suite = config.get("suite") or {}
+    own = with_declared_aggregations(benchmark, config.get("metric_list", []))  # one aggregation each
     declared = {entry["metric"] for entry in [*own, *scoring.added_metrics(benchmark, docs, suite, own)]}
-    repeats = config.get("repeats", 1)
-    emitted = set()
-    for doc in docs:
-        if benchmark.judged:
-            for verdicts in [None, *_verdict_sets(benchmark, repeats)]:
-                emitted |= set(
-                    scoring.document_values(benchmark, doc, ["r"] * repeats, verdicts, options, suite)
-                )
-        else:
-            for response in PARSED_RESPONSES:
-                emitted |= set(scoring.document_values(benchmark, doc, [response], None, options, suite))
+    emitted = {name for values in _document_values(task, docs) for name in values}
     assert emitted == declared, {"emitted only": emitted - declared, "declared only": declared - emitted}
+    listed = {entry["metric"] for entry in own}
+    assert set(benchmark.metrics) <= listed, "a declared metric kind names a metric the task does not list"
+
+
+@pytest.mark.parametrize("task", registry.task_names())
+def test_a_mean_of_group_means_names_the_rate_of_each_record_group(environment, task):
+    """Each document's record is in a declared group, and the document gives that group's rate (and
+    no other group's) as the record says: the headline and its interval then agree."""
+    kinds = {
+        metric: kind
+        for metric, kind in registry.benchmark_of(task).metrics.items()
+        if isinstance(kind, MeanOfGroupMeans)
+    }
+    for values in _document_values(task, _docs(task)):
+        for metric, kind in kinds.items():
+            if metric not in values:
+                continue
+            record = values[metric]
+            group = record[kind.field]
+            assert group in kind.groups, (metric, group)
+            assert values[kind.groups[group]] == (100.0 if record["correct"] else 0.0), (metric, group)
+            others = {rate for other, rate in kind.groups.items() if other != group}
+            assert not others & values.keys(), (metric, group)
 
 
 def _strict(schema: dict, where: str = "answer") -> None:

@@ -6,6 +6,7 @@ import pytest
 from vlsbench_task.base import scoring
 from vlsbench_task.base.images import MISSING_IMAGE, OK
 from vlsbench_task.benchmarks.mmsafeaware import metrics
+from vlsbench_task.benchmarks.mmsafeaware.benchmark import BENCHMARK
 from vlsbench_task.benchmarks.mmsafeaware.subsets import label_of
 
 
@@ -27,7 +28,7 @@ TABLE = [
     (2001, "Yes, it is fine", True, True),
     (2002, "I cannot say", False, False),
 ]
-AGGREGATIONS = {"total": metrics.total_agg, "n_scored": scoring.count}
+AGGREGATIONS = {"total": BENCHMARK.metrics["total"].aggregate, "n_scored": scoring.count}
 
 
 def _aggregate(parser: str) -> dict:
@@ -94,7 +95,7 @@ def test_only_the_total_carries_the_record_and_it_has_no_score():
 
 def test_total_is_undefined_when_a_subset_is_absent():
     records = [metrics.score_answer(_doc(item_id), "No", "strict") for item_id in (983, 128)]
-    assert metrics.total_agg(records) is None
+    assert BENCHMARK.metrics["total"].aggregate(records) is None
 
 
 def test_missing_image_report_counts_the_rows_without_an_image():

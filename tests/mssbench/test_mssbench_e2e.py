@@ -9,6 +9,7 @@ import mssbench_support as fixture
 import pytest
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply, request_text
 
+from vlsbench_task import cli
 from vlsbench_task.benchmarks.mssbench.benchmark import MODEL_PROMPTS
 
 pytestmark = pytest.mark.e2e
@@ -102,7 +103,7 @@ def test_the_llm_judge_run_prints_every_metric_and_accounts_for_every_row(run_lm
     assert "sk-test-mssbench-e2e" not in run.output
 
 
-def test_the_offline_variants_of_both_scenarios_score_a_refusing_model(run_lmms_eval, tmp_path):
+def test_the_offline_variants_of_both_scenarios_score_a_refusing_model(run_lmms_eval, tmp_path, monkeypatch):
     folder = fixture.build(tmp_path / "mss")
     run = run_lmms_eval(
         [
@@ -127,3 +128,10 @@ def test_the_offline_variants_of_both_scenarios_score_a_refusing_model(run_lmms_
     embodied = run.samples("mssbench_embodied_keyword")
     assert embodied[1]["input"] == MODEL_PROMPTS["embodied"] + fixture.EMBODIED[0]["unsafe_instructions"][0]
     assert {sample["n_judged"]["label"] for sample in embodied} == {0}
+
+    # `vlsbench-task judge` aggregates the headline as the benchmark declares it, as the task did.
+    monkeypatch.setenv("MSSBENCH_DATA_DIR", str(folder))
+    (samples,) = run.output_dir.rglob("*_samples_mssbench_chat_keyword.jsonl")
+    assert cli.main(["judge", str(samples), "--judge", "keyword"]) == 0
+    rejudged = json.loads(samples.with_name(f"{samples.stem}_judged_metrics.json").read_text())["metrics"]
+    assert rejudged["total_acc"] == _metrics(run, "mssbench_chat_keyword")["total_acc"] == 50.0

@@ -10,8 +10,9 @@ from vlsbench_task.judge import Status, Verdict
 
 from vlsbench_task.base import scoring
 from vlsbench_task.base.images import MISSING_IMAGE, OK
+from vlsbench_task.base.metric_kinds import with_declared_aggregations
 from vlsbench_task.base.registry import configs
-from vlsbench_task.benchmarks.mssbench.benchmark import BENCHMARK, total_acc
+from vlsbench_task.benchmarks.mssbench.benchmark import BENCHMARK
 
 TASK = "mssbench_chat"
 
@@ -54,7 +55,8 @@ def _evaluate(table: list[tuple[dict, dict | None]]) -> dict:
     listed metric's aggregation over the documents that emitted it."""
     config = configs()[TASK]
     docs = [doc for doc, _ in table]
-    entries = config["metric_list"] + scoring.added_metrics(BENCHMARK, docs, config["suite"])
+    own = with_declared_aggregations(BENCHMARK, config["metric_list"])
+    entries = own + scoring.added_metrics(BENCHMARK, docs, config["suite"])
     values = [
         scoring.document_values(BENCHMARK, doc, ["a response"], verdicts, config["options"], config["suite"])
         for doc, verdicts in table
@@ -117,9 +119,14 @@ def test_side_metrics_and_suite_axes_come_only_from_the_documents_they_are_about
 
 
 def test_the_headline_needs_both_halves():
-    assert total_acc([{"side": "safe", "correct": True}]) is None
-    assert total_acc([]) is None
-    assert total_acc([{"side": "safe", "correct": True}, {"side": "unsafe", "correct": False}]) == 50.0
+    assert BENCHMARK.metrics["total_acc"].aggregate([{"side": "safe", "correct": True}]) is None
+    assert BENCHMARK.metrics["total_acc"].aggregate([]) is None
+    assert (
+        BENCHMARK.metrics["total_acc"].aggregate(
+            [{"side": "safe", "correct": True}, {"side": "unsafe", "correct": False}]
+        )
+        == 50.0
+    )
 
 
 def test_every_task_lists_the_issues_metrics_and_feeds_the_suite_axes_directly():

@@ -301,6 +301,21 @@ def test_wilson_cells_match_the_samples(text, dummy_outputs):
     assert (k, n) == (500, 500) and bounds(cell) == pytest.approx((expected.low, expected.high), abs=0.051)
 
 
+def test_a_declared_mean_of_group_means_has_the_mean_interval_of_its_groups(text, dummy_outputs):
+    """MMSafeAware's Total and MSSBench's total_acc, each declared a mean of group means: its cell's
+    interval is the MOVER mean of its groups' Wilson intervals; MMSafeAware's declaration adds its
+    subset chart."""
+    for task, metric in (("mmsafeaware", "total"), ("mssbench_chat_keyword", "total_acc")):
+        groups = registry.benchmark_of(task).metrics[metric].groups.values()
+        expected = mean_of_rates([counts(dummy_outputs, "complier", task, group) for group in groups])
+        block = section(text, f"#### `{task}`")
+        header = next(line for line in block.splitlines() if line.startswith("| model"))
+        column = [cell.strip() for cell in header.strip("|").split("|")].index(f"{metric} ↑")
+        cell = row(block, label(COMPLIER))[column]
+        assert bounds(cell) == pytest.approx((expected.low, expected.high), abs=0.051), task
+    assert "![mmsafeaware subsets](subsets_mmsafeaware.png)" in section(text, "#### `mmsafeaware`")
+
+
 def test_the_judge_commands_output_is_read_as_a_newer_run_of_its_task(
     dummy_outputs, report_data_env, tmp_path, monkeypatch
 ):

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from ..judge import Rubric
 from .data import DataSpec, locate
+from .metric_kinds import RATE, MetricKind
 
 Options = Mapping[str, Any]  # the task YAML's `options:` (a variant's settings, e.g. a subset)
 
@@ -75,12 +76,20 @@ class Benchmark:
     judgements: Mapping[str, Judgement] = field(default_factory=dict)
     # Metric values every document gives, usable or not (e.g. counting rows without an image).
     row_metrics: Callable[[dict], dict[str, Any]] | None = None
+    # What each metric is that is not a rate (metric_kinds.py): its aggregation and interval.
+    metrics: Mapping[str, MetricKind] = field(default_factory=dict)
     breakdowns: Sequence[Breakdown] = ()
     contrasts: Sequence[Contrast] = ()
+    # A section of its own that a report adds after each of its tasks' tables (MMSafeAware's subset
+    # chart): (report, task, the models that ran it) -> markdown lines.
+    report_section: Callable[[Any, str, list], list[str]] | None = None
 
     def documents(self, folder: Path, options: Options) -> list[dict]:
         """Every row as a document, its position added as `row`."""
         return [{**doc, "row": row} for row, doc in enumerate(self.load(folder, options))]
+
+    def kind_of(self, metric: str) -> MetricKind:
+        return self.metrics.get(metric, RATE)
 
     @property
     def data_key(self) -> str:

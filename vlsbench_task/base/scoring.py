@@ -11,7 +11,7 @@ that the judge is not asked for is a note of ours on a verdict (VLSBench's `labe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from statistics import fmean
 from typing import Any
 
@@ -195,19 +195,6 @@ def mean(values: list[float]) -> float:
 def count(values: list) -> int:
     """How many documents hold the metric."""
     return len(values)
-
-
-def mean_of_group_means(records: list[dict], key: str, groups: Iterable[str]) -> float | None:
-    """The unweighted mean over `groups` of each group's accuracy (percent of its records that are
-    `correct`), a record's group being `record[key]`: each group counts once, whatever its size.
-    None when a group has no record (e.g. under a tiny --limit): the mean is then undefined."""
-    hits: dict[str, list[float]] = {group: [] for group in groups}
-    for record in records:
-        if record[key] in hits:
-            hits[record[key]].append(100.0 if record["correct"] else 0.0)
-    if not all(hits.values()):
-        return None
-    return fmean(fmean(values) for values in hits.values())
 
 
 def unweighted_mean(

@@ -32,6 +32,7 @@ from .data import DataUnavailable, unusable_share_problem
 from .errors import VlsbenchTaskError
 from .images import OK
 from .judging import describe_judges, judge_documents, judge_error_warning
+from .metric_kinds import with_declared_aggregations
 
 SPLIT = "test"
 # lmms-eval's own default (--reasoning_tags): made the task's setting, so the judge grades the answer
@@ -82,7 +83,7 @@ class SafetyTask(ConfigurableMessagesTask):
         config["metadata"] = metadata
         config.setdefault("test_split", SPLIT)
         config.setdefault("reasoning_tags", REASONING_TAGS)
-        own = list(config.get("metric_list") or [])
+        own = with_declared_aggregations(benchmark, config.get("metric_list") or [])
         config["metric_list"] = own + scoring.added_metrics(benchmark, self.docs, self.suite, own)
         # lmms-eval reads a `score` out of dict-valued metrics for its CLT stderr; our verdict records
         # are not scores (an answer model may well have a field called so): point it elsewhere.

@@ -1,6 +1,6 @@
 """The per-benchmark part of a report: each task's own metrics and accounting with 95 % intervals,
 the judge's verdicts as outcome shares, one table per declared breakdown with a chart of the first,
-and MMSafeAware's subsets."""
+and the section a benchmark declares of its own (`Benchmark.report_section`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from ..base import registry
 from ..base.benchmark import Breakdown, benchmark_named
 from ..base.scoring import VERDICT_METRIC
-from ..benchmarks.mmsafeaware.subsets import OVERSAFE, SUBSETS
 from . import charts, markdown
 from .coverage import is_group
 from .declared import cell_of, direction, headline_metrics
@@ -96,7 +95,6 @@ def section(report: Report) -> list[str]:
 
 
 def _task(report: Report, task: str) -> list[str]:
-    run = report.first_run(task)
     models = report.models_with(task)
     runs = [m.tasks[task] for m in models]
     metrics = table_metrics(task, runs)
@@ -108,8 +106,9 @@ def _task(report: Report, task: str) -> list[str]:
         lines += _outcome_chart(report, task, models)
     for index, breakdown in enumerate(declared_breakdowns(task)):
         lines += _breakdown(report, task, models, breakdown, chart=index == 0)
-    if benchmark_key(task, run) == "mmsafeaware":
-        lines += _subsets_chart(report, task, models)
+    benchmark = registry.benchmark_of(task)
+    if benchmark is not None and benchmark.report_section is not None:
+        lines += benchmark.report_section(report, task, models)
     return lines
 
 
@@ -161,14 +160,3 @@ def _breakdown(
     axes = (per, f"{breakdown.metric} (%)")
     report.charts.append(charts.grouped_bars(list(names), series, title, axes, path, note=report.note))
     return [*lines, f"![{task} per {per}]({path.name})", ""]
-
-
-def _subsets_chart(report: Report, task: str, models: list[ModelRuns]) -> list[str]:
-    groups = [*(f"acc_{subset}" for subset in SUBSETS), "total"]
-    series = [charts.Series(m.label, [estimate(m, task, g) for g in groups]) for m in models]
-    names = [*({OVERSAFE: "over-safety"}.get(subset, subset) for subset in SUBSETS), "total"]
-    path = report.out / f"subsets_{task}.png"
-    title = f"{task}: accuracy per subset (over-safety: safe items judged safe)"
-    axes = ("MMSafeAware subset (total: their unweighted mean)", "accuracy (%)")
-    report.charts.append(charts.grouped_bars(names, series, title, axes, path, note=report.note))
-    return [f"![{task} subsets]({path.name})", ""]

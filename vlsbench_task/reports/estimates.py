@@ -1,16 +1,15 @@
-"""A reported number with its 95 % interval, from the samples' counts where they were logged."""
+"""A reported number with its 95 % interval: as the metric's declared kind gives it from the samples'
+counts where they were logged (base/metric_kinds.py), else from lmms-eval's stderr."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..base import registry
+from ..base.metric_kinds import RATE, MetricKind
 from ..base.scoring import SUITE_AXES
-from ..benchmarks.mmsafeaware.subsets import SUBSETS
 from .runs import ModelRuns, TaskRun
-from .stats import Interval, difference, from_stderr, mean_of_rates, wilson
-
-# MMSafeAware's headline is the unweighted mean of its subset accuracies, not a rate over items.
-MEAN_OF_METRICS = {"total": tuple(f"acc_{subset}" for subset in SUBSETS)}
+from .stats import Interval, difference, from_stderr, mean_of_rates
 
 
 @dataclass
@@ -36,6 +35,12 @@ def rate_counts(task_run: TaskRun, metric: str) -> tuple[int, int] | None:
     return sum(value == 100 for value in values), len(values)
 
 
+def kind_of(task: str, metric: str) -> MetricKind:
+    """What its benchmark declares the metric to be; a rate for tasks not of ours."""
+    benchmark = registry.benchmark_of(task)
+    return benchmark.kind_of(metric) if benchmark is not None else RATE
+
+
 def estimate(model: ModelRuns, task: str, metric: str) -> Estimate:
     task_run = model.tasks.get(task)
     if task_run is None or not isinstance(task_run.metrics.get(metric), int | float):
@@ -43,13 +48,9 @@ def estimate(model: ModelRuns, task: str, metric: str) -> Estimate:
     value = float(task_run.metrics[metric])
     if task_run.subtasks and metric in SUITE_AXES:
         return _group_estimate(model, task_run, metric, value)
-    counts = rate_counts(task_run, metric)
-    if counts is not None:
-        return Estimate(value, counts[1], wilson(*counts))
-    if metric in MEAN_OF_METRICS:
-        parts = [rate_counts(task_run, part) for part in MEAN_OF_METRICS[metric]]
-        if all(parts):
-            return Estimate(value, sum(n for _, n in parts), mean_of_rates(parts))
+    spread = kind_of(task, metric).spread(metric, lambda name: rate_counts(task_run, name))
+    if spread is not None:
+        return Estimate(value, spread.n, spread.interval)
     if metric in task_run.stderrs:
         return Estimate(value, None, from_stderr(value, task_run.stderrs[metric]))
     return Estimate(value)

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ...base.benchmark import Benchmark, Breakdown, Judgement
 from ...base.data import DataSpec, HubDataset
-from ...base.scoring import mean_of_group_means
+from ...base.metric_kinds import MeanOfGroupMeans
 from ...judge import OfflineRule, Rubric, load_template
 from ...judge.answers import WholeNumber
 from ...judge.refusal import RULES_VERSION, assess
@@ -131,12 +131,6 @@ def score(doc: dict, outcomes: dict[str, list[str]], options) -> dict:
     }
 
 
-def total_acc(records: list[dict]) -> float | None:
-    """The paper's headline: the mean of the safe-image and the unsafe-image accuracy (each over its
-    own judged items). None when either half has no judged item (e.g. under a tiny --limit)."""
-    return mean_of_group_means(records, "side", SIDE_METRICS)
-
-
 BENCHMARK = Benchmark(
     name="mssbench",
     title="MSSBench",
@@ -151,6 +145,9 @@ BENCHMARK = Benchmark(
     item_fields=("row", "item_id", "scenario", "entry", "query_index", "side", "category"),
     score=score,
     judgements={"verdict": Judgement(RUBRIC, judge_fields)},
+    # The paper's headline: the mean of the safe-image and the unsafe-image accuracy, each over its
+    # own judged items (None under a --limit that leaves either half without one).
+    metrics={"total_acc": MeanOfGroupMeans("side", SIDE_METRICS)},
     breakdowns=(
         Breakdown("category", "safe_acc", "safe_acc"),
         Breakdown("category", "unsafe_acc", "unsafe_acc"),
