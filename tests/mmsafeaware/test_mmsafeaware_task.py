@@ -45,7 +45,8 @@ def test_the_two_tasks_differ_only_in_name_and_parser():
     assert strict["benchmark"] == paper["benchmark"] == "mmsafeaware"
     assert (strict["options"], paper["options"]) == ({"parser": "strict"}, {"parser": "paper"})
     differing = {key for key in strict.keys() | paper.keys() if strict.get(key) != paper.get(key)}
-    assert differing == {"task", "options"}
+    assert differing == {"task", "options", "in_suites"}
+    assert "in_suites" not in paper  # the paper's parser is a variant: no suite row counts it twice
     assert strict["generation_kwargs"]["do_sample"] is False
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..base import registry
 from ..base.benchmark import benchmark_named
+from ..base.errors import VlsbenchTaskError
 from ..base.scoring import SUITE_AXES
 
 BEGIN = "  # Declared members (each task's `in_suites`), written by `python -m vlsbench_task.suites.write`:"
@@ -30,7 +31,7 @@ DOC_END = "<!-- End of the written table. -->"
 SUITES_DOC = Path(__file__).resolve().parents[2] / "docs" / "suites.md"
 
 
-class MarkersMissing(ValueError):
+class MarkersMissing(VlsbenchTaskError, ValueError):
     """A file without the two marker lines, so the lines between them cannot be written."""
 
 
