@@ -18,7 +18,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from .base import registry, scoring
+from .base import records, registry, scoring
 from .base.benchmark import Benchmark
 from .base.data import DataUnavailable, locate
 from .base.judging import describe_judges, judge_documents
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         docs = benchmark.documents(folder, options)
         prompt_of = registry.function(config["doc_to_text"])
         matched = [match_doc(sample, docs, benchmark, prompt_of) for sample in samples]
-        responses = [responses_of(sample, config.get("repeats", 1)) for sample in samples]
+        responses = [responses_of(sample, benchmark, config.get("repeats", 1)) for sample in samples]
     except (JudgeNotConfigured, SamplesError, DataUnavailable, OSError, ValueError) as error:
         print(f"vlsbench-task judge: {error}", file=sys.stderr)
         return 2
@@ -150,12 +150,12 @@ def logged_response(sample: dict):
     return sample.get("filtered_resps", sample.get("resps"))
 
 
-def responses_of(sample: dict, repeats: int = 1) -> list[str]:
+def responses_of(sample: dict, benchmark: Benchmark, repeats: int = 1) -> list[str]:
     """The response(s) of a sample: the filtered one; for a task with repeats, every repeat's, which only
-    our verdict record keeps (lmms-eval logs the first). (lmms-eval writes a one-element list where it
+    our record keeps (lmms-eval logs the first). (lmms-eval writes a one-element list where it
     did not flatten the response.)"""
     if repeats > 1:
-        response = (sample.get(scoring.VERDICT_METRIC) or {}).get("responses")
+        response = (records.record_of(sample, benchmark) or {}).get("responses")
         if response is None:
             raise SamplesError(
                 f"sample {sample.get('doc_id')}: lmms-eval logs only the first of a task's {repeats} repeats; "
@@ -180,7 +180,7 @@ def match_doc(sample: dict, docs: list[dict], benchmark: Benchmark, prompt_of) -
             f"sample doc_id {doc_id!r} is not a row of the {benchmark.title} data ({len(docs)} rows)"
         )
     doc = docs[doc_id]
-    recorded = sample.get(scoring.VERDICT_METRIC) or {}
+    recorded = records.record_of(sample, benchmark) or {}
     differ = [key for key in benchmark.item_fields if key in recorded and recorded[key] != doc[key]]
     if "input" in sample and sample["input"] != prompt_of(doc):
         differ.append("prompt")

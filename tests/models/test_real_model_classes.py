@@ -59,7 +59,7 @@ def _check(run, backend: str) -> dict:
     results = run.results()
     assert results["config"]["model_backend"].endswith(f"({backend})"), results["config"]["model_backend"]
     vls = results["results"]["vlsbench_keyword"]
-    assert vls["n_judged,none"] == ROWS - 1 and vls["data_error_rate,none"] == 100 / ROWS
+    assert vls["n_scored,none"] == ROWS - 1 and vls["data_error_rate,none"] == 100 / ROWS
     assert results["results"]["mmsafeaware"]["n_scored,none"] == ROWS
     return results
 
@@ -106,7 +106,7 @@ def test_qwen2_vl_answers_image_and_text_only_requests(run_lmms_eval, checkpoint
         )
     results = _check(run, "simple")
     textonly = results["results"]["vlsbench_textonly"]
-    assert textonly["n_judged,none"] == ROWS - 1  # the judge still sees the image of each usable row
+    assert textonly["n_scored,none"] == ROWS - 1  # the judge still sees the image of each usable row
     assert textonly["empty_response_rate,none"] == 0  # real answers to requests without an image
 
 
