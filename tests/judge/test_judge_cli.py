@@ -169,7 +169,8 @@ def test_samples_from_other_data_fail_loudly(data_dir, tmp_path, capsys):
 def test_a_sample_whose_recorded_identity_differs_fails_loudly(data_dir, tmp_path, capsys):
     record = {"row": 0, "instruction_id": "999", "category": "Illegal Activity", "status": "ok"}
     samples = tmp_path / "samples.jsonl"
-    samples.write_text(json.dumps({"doc_id": 0, "filtered_resps": "No.", "n_scored": record}) + "\n")
+    # a samples file of an earlier version (record under n_judged): its identity is read all the same
+    samples.write_text(json.dumps({"doc_id": 0, "filtered_resps": "No.", "n_judged": record}) + "\n")
     assert cli.main(["judge", str(samples), "--task", "vlsbench", "--judge", "keyword"]) == 2
     assert "instruction_id differ" in capsys.readouterr().err
 

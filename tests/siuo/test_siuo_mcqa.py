@@ -69,4 +69,5 @@ def test_an_unparsable_answer_is_wrong_and_counted(response, accuracy, unparsabl
 
 def test_a_row_without_its_image_is_a_data_error_and_not_scored():
     values = scoring.document_values(BENCHMARK, {**DOC, "data_status": "missing_image"}, ["A"], None, {}, {})
+    assert values.pop("n_scored")["status"] == "not_judged"  # its record says why it has no parse
     assert values == {"data_error_rate": 100.0}
