@@ -8,7 +8,7 @@ from statistics import fmean
 
 from vlsbench_task.judge.parsing import ParseError, parse_answer
 
-from vlsbench_task.base import scoring
+from vlsbench_task.base import records, scoring
 from vlsbench_task.base.benchmark import Benchmark
 
 
@@ -18,7 +18,7 @@ def aggregate(benchmark: Benchmark, table: list[tuple[dict, dict | None]], suite
     for doc, verdicts in table:
         for name, value in scoring.document_values(benchmark, doc, ["r"], verdicts, {}, suite).items():
             columns[name].append(value)
-    special = {"n_judged": scoring.count_judged, **dict.fromkeys(scoring.COST_METRICS, scoring.total)}
+    special = {"n_scored": scoring.count_scored, **dict.fromkeys(scoring.COST_METRICS, scoring.total)}
     return {name: special.get(name, fmean)(values) for name, values in columns.items()}
 
 
@@ -28,3 +28,11 @@ def read_or_parse_error(raw: str, rubric, read):
         return read(parse_answer(raw, rubric))
     except ParseError:
         return "parse_error"
+
+
+def one_verdict(record: dict) -> dict:
+    """A record of one judgement of one response, flat: the item's fields beside its verdict's (a
+    document not judged gives its item alone)."""
+    (*found,) = (verdict for _, _, verdict in records.verdicts(record))
+    assert len(found) <= 1, record
+    return {**records.item(record), **(found[0] if found else {})}

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from scoring_support import one_verdict
 
 from vlsbench_task import environment
 
@@ -29,12 +30,12 @@ def test_demo_runs_both_judges_offline_and_says_what_it_ran(tmp_path):
     # Each number can be traced to its environment: the key packages' versions, as installed.
     assert recorded["configs"]["vlsbench"]["metadata"]["versions"] == environment.versions()
     for task in ("vlsbench", "vlsbench_keyword"):
-        assert results[task]["n_judged,none"] == 12
+        assert results[task]["n_scored,none"] == 12
         assert results[task]["refusal_rate,none"] == 100
     assert results["vlsbench"]["judge_requests,none"] == 12  # the LLM-judge path went over HTTP
     assert (out / "judge_cache.sqlite3").stat().st_size > 0 and (out / "lmms_eval.log").stat().st_size > 0
     (samples,) = (out / "results").rglob("*_samples_vlsbench.jsonl")
-    judged = json.loads(samples.read_text().splitlines()[0])["n_judged"]
+    judged = one_verdict(json.loads(samples.read_text().splitlines()[0])["n_scored"])
     assert judged["judge_model"] == "local-stand-in-judge"  # recorded as what it is, not as GPT-4o
 
     said = completed.stdout

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
+from .base import records
 from .benchmarks.vlsbench.benchmark import RUBRIC
 from .judge.local_server import STAND_IN_MODEL, LocalJudgeServer
 
@@ -113,12 +114,13 @@ def summary(results: dict, results_file: Path, out: Path) -> str:
             f"{name} {values[f'{name},none']:.0f}" for name in ("refusal_rate", "warning_rate", "unsafe_rate")
         )
         lines.append(
-            f"  {task}: safe_rate {values['safe_rate,none']:.0f} ({rates}); {values['n_judged,none']} judged"
+            f"  {task}: safe_rate {values['safe_rate,none']:.0f} ({rates}); {values[f'{records.RECORD_METRIC},none']} judged"
         )
     samples = sorted(results_file.parent.glob(f"*_samples_{TASKS[0]}.jsonl"))
     if samples:
-        first = json.loads(samples[-1].read_text().split("\n")[0])["n_judged"]
-        lines.append(f"  why: every answer is the same, and the rules read it so: {first['explanation']}")
+        first = json.loads(samples[-1].read_text().split("\n")[0])[records.RECORD_METRIC]
+        (verdict,) = first["verdicts"]["verdict"]
+        lines.append(f"  why: every answer is the same, and the rules read it so: {verdict['explanation']}")
     lines += [
         "",
         f"Files, in {out}:",

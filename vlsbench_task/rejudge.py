@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .base import registry, scoring
+from .base import records, registry, scoring
 from .base.benchmark import Benchmark
 from .base.data import data_dir_variable
 from .base.errors import SamplesError, VlsbenchTaskError
@@ -128,7 +128,7 @@ def prepare(args: argparse.Namespace) -> Job:
         settings=settings,
         samples=samples,
         docs=[match_doc(sample, docs, benchmark, prompt_of) for sample in samples],
-        responses=[responses_of(sample, config.get("repeats", 1)) for sample in samples],
+        responses=[responses_of(sample, benchmark, config.get("repeats", 1)) for sample in samples],
         origin=origin,
     )
 
@@ -188,12 +188,12 @@ def logged_response(sample: dict):
     return sample.get("filtered_resps", sample.get("resps"))
 
 
-def responses_of(sample: dict, repeats: int = 1) -> list[str]:
+def responses_of(sample: dict, benchmark: Benchmark, repeats: int = 1) -> list[str]:
     """The response(s) of a sample: the filtered one; for a task with repeats, every repeat's, which only
-    our verdict record keeps (lmms-eval logs the first). (lmms-eval writes a one-element list where it
+    our record keeps (lmms-eval logs the first). (lmms-eval writes a one-element list where it
     did not flatten the response.)"""
     if repeats > 1:
-        response = (sample.get(scoring.VERDICT_METRIC) or {}).get("responses")
+        response = (records.record_of(sample, benchmark) or {}).get("responses")
         if response is None:
             raise SamplesError(
                 f"sample {sample.get('doc_id')}: lmms-eval logs only the first of a task's {repeats} repeats; "
@@ -218,7 +218,7 @@ def match_doc(sample: dict, docs: list[dict], benchmark: Benchmark, prompt_of) -
             f"sample doc_id {doc_id!r} is not a row of the {benchmark.title} data ({len(docs)} rows)"
         )
     doc = docs[doc_id]
-    recorded = sample.get(scoring.VERDICT_METRIC) or {}
+    recorded = records.record_of(sample, benchmark) or {}
     differ = [key for key in benchmark.item_fields if key in recorded and recorded[key] != doc[key]]
     if "input" in sample and sample["input"] != prompt_of(doc):
         differ.append("prompt")

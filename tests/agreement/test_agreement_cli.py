@@ -10,7 +10,7 @@ from vlsbench_task.judge import Status, Verdict
 
 from vlsbench_task import cli
 from vlsbench_task.agreement import agreement_of, agreement_report
-from vlsbench_task.base import scoring
+from vlsbench_task.base import records, scoring
 from vlsbench_task.benchmarks.vlsbench.benchmark import BENCHMARK, LABELS
 from vlsbench_task.rejudge import SamplesError, read_samples
 
@@ -104,7 +104,7 @@ def test_files_that_cannot_be_compared_end_in_one_line(tmp_path, capsys, second_
     b = tmp_path / second_name
     write_samples(b, [1, 2], "openai")
     other = [json.loads(line) for line in b.read_text().splitlines()]
-    other[1][scoring.VERDICT_METRIC]["instruction_id"] = "999"  # another item under the same doc_id
+    other[1][records.RECORD_METRIC]["instruction_id"] = "999"  # another item under the same doc_id
     b.write_text("".join(json.dumps(sample) + "\n" for sample in other))
     assert cli.main(["agreement", str(a), str(b)]) == 2
     assert problem in capsys.readouterr().err

@@ -7,10 +7,11 @@ from typing import Literal
 
 import pytest
 from pydantic import BaseModel
+from scoring_support import one_verdict
 from vlsbench_task.judge import Rubric, Status, Template, Verdict
 
 from vlsbench_task.agreement import compare, judged_units
-from vlsbench_task.base import scoring
+from vlsbench_task.base import records, scoring
 from vlsbench_task.base.benchmark import Judgement
 from vlsbench_task.benchmarks.vlsbench.benchmark import BENCHMARK, LABELS, RUBRIC
 
@@ -21,7 +22,7 @@ def verdict(label: int | None, status: Status = Status.OK) -> Verdict:
 
 
 def record(row: int, category: str, label: int | None = None, status: Status = Status.OK) -> dict:
-    """The samples-log record of a usable VLSBench row with one verdict."""
+    """The agreement unit of a usable VLSBench row: its item and its one verdict."""
     doc = {
         "row": row,
         "instruction_id": str(row),
@@ -29,11 +30,11 @@ def record(row: int, category: str, label: int | None = None, status: Status = S
         "sub_category": "s",
         "data_status": "ok",
     }
-    return scoring.verdict_record(BENCHMARK, doc, {"verdict": [verdict(label, status)]})
+    return one_verdict(scoring.verdict_record(BENCHMARK, doc, {"verdict": [verdict(label, status)]}))
 
 
 def data_error(row: int) -> dict:
-    """The record of a row that could not be used (no judge was asked)."""
+    """The unit of a row that could not be used (no judge was asked)."""
     doc = {
         "row": row,
         "instruction_id": str(row),
@@ -41,7 +42,7 @@ def data_error(row: int) -> dict:
         "sub_category": "s",
         "data_status": "missing_image",
     }
-    return scoring.verdict_record(BENCHMARK, doc, None)
+    return one_verdict(scoring.verdict_record(BENCHMARK, doc, None))
 
 
 def test_only_items_ok_on_both_sides_are_compared_and_the_rest_is_listed_by_reason():
@@ -137,10 +138,10 @@ def test_units_of_a_benchmark_with_several_judgements_and_responses():
     )
     doc = {"row": 3, "instruction_id": "3", "category": "x", "sub_category": "s", "data_status": "ok"}
     verdicts = {"verdict": [verdict(1), verdict(3)], "second": [verdict(2), verdict(2, Status.PARSE_ERROR)]}
-    judged = {"doc_id": 3, scoring.VERDICT_METRIC: scoring.verdict_record(benchmark, doc, verdicts)}
+    judged = {"doc_id": 3, records.RECORD_METRIC: scoring.verdict_record(benchmark, doc, verdicts)}
     missing = {
         "doc_id": 4,
-        scoring.VERDICT_METRIC: scoring.verdict_record(benchmark, {**doc, "row": 4}, None),
+        records.RECORD_METRIC: scoring.verdict_record(benchmark, {**doc, "row": 4}, None),
     }
     units = judged_units([judged, missing], benchmark)
     assert sorted(units) == ["second", "verdict"]

@@ -93,7 +93,7 @@ def test_report_gives_judge_only_labels_only_and_ppi_rows_for_a_random_and_a_str
     text = (tmp_path / "r5" / "report.md").read_text()
     (samples,) = run.rglob("*_samples_vlsbench.jsonl")
     category = {
-        s["doc_id"]: s["n_judged"]["category"] for s in map(json.loads, samples.read_text().splitlines())
+        s["doc_id"]: s["n_scored"]["category"] for s in map(json.loads, samples.read_text().splitlines())
     }
     sizes = Counter(category.values())
     shown = re.findall(r"`(safe_rate_cat_\w+)` \| PPI", text)

@@ -15,6 +15,7 @@ from vlsbench_task import cli
 
 sys.path.append(str(Path(__file__).resolve().parents[1] / "siuo"))
 import siuo_support
+from scoring_support import one_verdict
 
 pytestmark = [pytest.mark.e2e]
 NO_JUDGE = {"VLSBENCH_TASK_JUDGE_API_KEY": "", "OPENAI_API_KEY": "", "VLSBENCH_TASK_JUDGE_BASE_URL": ""}
@@ -40,8 +41,8 @@ def test_predict_only_runs_of_other_benchmarks_are_judged_afterwards(
         json.loads(line)
         for line in samples.with_name(f"{samples.stem}_judged.jsonl").read_text().splitlines()
     ]
-    assert [line["n_judged"]["pid"] for line in judged] == ["1", "2", "3", "4"]
-    assert all(line["n_judged"]["refusal_score"] == 1 for line in judged)
+    assert [line["n_scored"]["pid"] for line in judged] == ["1", "2", "3", "4"]
+    assert all(one_verdict(line["n_scored"])["refusal_score"] == 1 for line in judged)
     hint = capsys.readouterr().err.strip().splitlines()[-1]
     assert hint == f"to report or browse them: vlsbench-task report {samples.parent} --out report/"
     # report and view read the judged files as the newest run of mossbench (was: not found)

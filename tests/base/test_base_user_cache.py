@@ -38,7 +38,7 @@ def test_a_run_writes_the_temporary_user_cache_and_leaves_the_real_one_untouched
             # no VLSBENCH_TASK_JUDGE_CACHE: the verdict cache goes to its default, in the user cache
             env={"VLSBENCH_DATA_DIR": str(folder), "VLSBENCH_TASK_JUDGE_BASE_URL": judge.base_url},
         )
-    assert run.results()["results"]["vlsbench"]["n_judged,none"] == 2
+    assert run.results()["results"]["vlsbench"]["n_scored,none"] == 2
     assert (user_cache / "judge_cache.sqlite3").is_file()
     assert len(list((user_cache / "vlsbench_images").rglob("*.png"))) == 3
     assert _state(real_user_cache) == before

@@ -125,4 +125,4 @@ def test_a_real_evaluation_hands_the_task_its_context(
     )
     assert seen_scoring == [not predict_only], broken("SCORING", f"apply_filters saw scoring={seen_scoring}")
     if not predict_only:
-        assert results["results"]["vlsbench_keyword"]["n_judged,none"] == 2
+        assert results["results"]["vlsbench_keyword"]["n_scored,none"] == 2

@@ -45,7 +45,7 @@ def test_all_tasks_report_every_metric_with_every_row_accounted_for(run_lmms_eva
     }
     for task, n in zip(TASKS, (500, 500, 50, 500), strict=True):
         metrics = results[task]
-        assert metrics["n_judged"] == n and metrics["judge_error_rate"] == metrics["data_error_rate"] == 0
+        assert metrics["n_scored"] == n and metrics["judge_error_rate"] == metrics["data_error_rate"] == 0
         assert len(run.samples(task)) == n
         expected = 100.0 if task == "figstep_keyword" else 40.0  # the offline rule sees a compliance
         assert metrics["attack_success_rate"] == pytest.approx(expected)

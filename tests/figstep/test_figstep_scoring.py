@@ -39,7 +39,7 @@ def test_attack_success_is_the_unsafe_share_per_topic_and_overall():
     assert metrics["safe_rate_topic_illegal_activity"] == pytest.approx(200 / 3)
     assert metrics["asr_topic_health_consultation"] == 100.0  # the judge's refusal is no verdict
     assert metrics["judge_error_rate"] == metrics["data_error_rate"] == pytest.approx(100 / 6)
-    assert metrics["n_judged"] == 4
+    assert metrics["n_scored"] == 4
 
 
 def test_the_baseline_feeds_no_suite_axis():

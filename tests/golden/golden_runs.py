@@ -12,7 +12,10 @@ refusal detector judge/refusal.py (refusal-rules-v2); both VLSBench tasks were r
 their verdict records gained `label_conflict` (issue 20: null on every item here, every metric
 unchanged); both VLSBench tasks were re-recorded when the status of a row with a blank instruction
 went from `empty_instruction` to the shared `empty_prompt` (base/rows.py; every metric unchanged);
-everything else is as recorded at e45db14.
+every run was re-recorded when each document got one record in one shape under
+`n_scored` (issue 23: VLSBench's `n_judged` renamed, MMSafeAware's record moved off `total`, a
+record for its rows without an image; every number unchanged); everything else is as recorded at
+e45db14.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ from pathlib import Path
 
 from PIL import Image
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply
+
+from vlsbench_task.base import registry
+from vlsbench_task.base.records import record_of
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, also when run as a script
 import lmms_eval_cli
@@ -51,7 +57,7 @@ MMSAFEAWARE_RESPONSES = {"no": "No. The pair is unsafe.", "unsure": "I cannot te
 VLSBENCH_TASKS = ("vlsbench_keyword", "vlsbench")
 MMSAFEAWARE_TASKS = ("mmsafeaware", "mmsafeaware_paper_parse")
 QUOTED_RESPONSE = re.compile(r"<assistant_response>\n(.*)\n</assistant_response>", re.DOTALL)
-RECORD_KEYS = {"vlsbench_keyword": "n_judged", "vlsbench": "n_judged"}  # else "total"
+ITEM_KEYS = {"vlsbench_keyword": "row", "vlsbench": "row"}  # else "id"
 
 
 def write_vlsbench_folder(folder: Path) -> Path:
@@ -90,14 +96,13 @@ def lmms_eval(args: list[str], output: Path, env: dict[str, str]) -> dict:
 
 
 def comparable(results: dict, output: Path) -> dict[str, dict]:
-    """Per task: every metric value (stderrs included) and every verdict record, by item."""
+    """Per task: every metric value (stderrs included) and every document's record, by item."""
     runs = {}
     for task, values in results["results"].items():
-        record_key = RECORD_KEYS.get(task, "total")
         (samples_file,) = output.rglob(f"*_samples_{task}.jsonl")
         samples = [json.loads(line) for line in samples_file.read_text().splitlines() if line.strip()]
-        records = [sample[record_key] for sample in samples if record_key in sample]  # scored items
-        item_key = "row" if record_key == "n_judged" else "id"
+        records = [record_of(sample, registry.benchmark_of(task)) for sample in samples]
+        item_key = ITEM_KEYS.get(task, "id")
         runs[task] = {
             "metrics": {key: value for key, value in values.items() if "," in key},
             "records": {

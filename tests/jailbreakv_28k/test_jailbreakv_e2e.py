@@ -50,7 +50,7 @@ def test_the_mini_set_is_judged_with_every_row_accounted_for(run_lmms_eval, tmp_
         assert metrics["asr_policy_malware"] == 100 and metrics["asr_policy_fraud"] == 0
         assert metrics["asr_image_llm_transfer_attack_nature"] == 100
         assert metrics["asr_image_query_related_sd_typo"] == 0
-        assert metrics["data_error_rate"] == pytest.approx(100 / 3) and metrics["n_judged"] == 2
+        assert metrics["data_error_rate"] == pytest.approx(100 / 3) and metrics["n_scored"] == 2
         assert len(run.samples(task)) == 3
     assert (
         run.results()["configs"]["jailbreakv_28k_mini_keyword"]["metadata"]["judge"]["backend"] == "keyword"
@@ -83,5 +83,5 @@ def test_the_mini_set_is_scored_by_a_llama_guard_judge_in_its_own_format(run_lmm
     assert metrics["asr_format_template"] == 100 and metrics["asr_format_query_related"] == 0
     judge = run.results()["configs"]["jailbreakv_28k_mini"]["metadata"]["judge"]
     assert judge["guard_format"] == "llama-guard-3"
-    records = [sample["n_judged"] for sample in run.samples("jailbreakv_28k_mini")]
+    records = [sample["n_scored"] for sample in run.samples("jailbreakv_28k_mini")]
     assert sorted(record.get("verdict") or "" for record in records) == ["", "safe", "unsafe"]

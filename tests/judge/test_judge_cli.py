@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from scoring_support import one_verdict
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply
 
 from vlsbench_task import cli
@@ -87,7 +88,7 @@ def test_predict_only_run_needs_no_judge_and_is_judged_afterwards(run_lmms_eval,
         env={"VLSBENCH_TASK_JUDGE_CACHE": str(tmp_path / "unused.sqlite3")},
     )
     samples = samples_file(run, "vlsbench")
-    assert all("n_judged" not in sample for sample in run.samples("vlsbench"))  # nothing was judged
+    assert all("n_scored" not in sample for sample in run.samples("vlsbench"))  # nothing was judged
     assert not (tmp_path / "unused.sqlite3").exists()
 
     cache = tmp_path / "cli_cache.sqlite3"
@@ -103,7 +104,7 @@ def test_predict_only_run_needs_no_judge_and_is_judged_afterwards(run_lmms_eval,
 
     assert status == again_status == 0
     assert [sample["doc_id"] for sample in judged] == list(range(ROWS))
-    records = [sample["n_judged"] for sample in judged]
+    records = [one_verdict(sample["n_scored"]) for sample in judged]
     assert [r["label"] for r in records[:-1]] == [k % 3 + 1 for k in range(ROWS - 1)]
     assert [r["instruction_id"] for r in records] == [str(100 + k) for k in range(ROWS)]
     assert records[-1]["data_status"] == "missing_image" and records[-1]["status"] == "not_judged"
@@ -111,7 +112,7 @@ def test_predict_only_run_needs_no_judge_and_is_judged_afterwards(run_lmms_eval,
 
     metrics = report["metrics"]
     labels = [k % 3 + 1 for k in range(ROWS - 1)]
-    assert metrics["n_judged"] == ROWS - 1
+    assert metrics["n_scored"] == ROWS - 1
     assert metrics["unsafe_rate"] == pytest.approx(100 * labels.count(3) / len(labels))
     assert metrics["safe_rate"] == pytest.approx(100 * (len(labels) - labels.count(3)) / len(labels))
     assert metrics["data_error_rate"] == pytest.approx(100 / ROWS)
@@ -151,9 +152,9 @@ def test_rejudging_a_scored_run_reproduces_its_metrics(run_lmms_eval, data_dir, 
     # lmms-eval writes "N/A" where a metric has no sample; we write null.
     ours = {name: ("N/A" if value is None else value) for name, value in report["metrics"].items()}
     assert ours == reported
-    original = {sample["doc_id"]: sample["n_judged"] for sample in run.samples("vlsbench")}
+    original = {sample["doc_id"]: one_verdict(sample["n_scored"]) for sample in run.samples("vlsbench")}
     for sample in judged:
-        before, after = original[sample["doc_id"]], sample["n_judged"]
+        before, after = original[sample["doc_id"]], one_verdict(sample["n_scored"])
         assert (after["status"], after["label"], after["instruction_id"]) == (
             before["status"],
             before["label"],
@@ -178,6 +179,7 @@ def test_samples_from_other_data_fail_loudly(data_dir, tmp_path, capsys):
 def test_a_sample_whose_recorded_identity_differs_fails_loudly(data_dir, tmp_path, capsys):
     record = {"row": 0, "instruction_id": "999", "category": "Illegal Activity", "status": "ok"}
     samples = tmp_path / "samples.jsonl"
+    # a samples file of an earlier version (record under n_judged): its identity is read all the same
     samples.write_text(json.dumps({"doc_id": 0, "filtered_resps": "No.", "n_judged": record}) + "\n")
     assert cli.main(["judge", str(samples), "--task", "vlsbench", "--judge", "keyword"]) == 2
     assert "instruction_id differ" in capsys.readouterr().err
@@ -207,7 +209,7 @@ def test_keyword_judge_needs_no_server(data_dir, tmp_path):
     samples.write_text("".join(json.dumps(line) + "\n" for line in lines))
     status, report, judged = judge_cli(samples, "--task", "vlsbench", "--judge", "keyword")
     assert status == 0
-    assert [sample["n_judged"]["label"] for sample in judged] == labels
+    assert [one_verdict(sample["n_scored"])["label"] for sample in judged] == labels
     assert report["metrics"]["refusal_rate"] == pytest.approx(100 / 3)
     assert report["judge"]["backend"] == "keyword"
     assert report["judge"]["rules"] == RUBRIC.offline.version
@@ -251,13 +253,15 @@ def test_a_batch_judges_a_samples_file_as_live_requests_do(data_dir, tmp_path, m
 
     (live_status, live, live_judged), (status, batch, judged) = runs.values()
     assert status == live_status == 0
-    assert batch["metrics"] == live["metrics"] and batch["metrics"]["n_judged"] == ROWS - 1
+    assert batch["metrics"] == live["metrics"] and batch["metrics"]["n_scored"] == ROWS - 1
     assert batch["judge"] == {**live["judge"], "mode": "openai-batch"}
     stats = batch["run_stats"]
     assert (
         stats["batch_prompt_tokens"] == stats["prompt_tokens"] > 0 == live["run_stats"]["batch_prompt_tokens"]
     )
     for ours, theirs in zip(judged, live_judged, strict=True):
-        record = ours["n_judged"]
-        assert record.pop("batch_id", None) == ("batch_local_0" if record["status"] == "ok" else None)
-        assert {**ours, "n_judged": record} == theirs
+        record = ours["n_scored"]
+        verdicts = [verdict for by_response in record.get("verdicts", {}).values() for verdict in by_response]
+        batch_ids = [verdict.pop("batch_id", None) for verdict in verdicts]  # the one field that differs
+        assert batch_ids == (["batch_local_0"] if record["status"] == "ok" else [None] * len(verdicts))
+        assert ours == theirs

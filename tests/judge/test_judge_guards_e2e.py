@@ -40,7 +40,7 @@ def test_vlsbench_is_scored_by_a_llama_guard_vision_judge(run_lmms_eval, make_vl
         )
     results = run.results()
     assert (
-        _metric(results, "vlsbench", "n_judged") == 6
+        _metric(results, "vlsbench", "n_scored") == 6
         and _metric(results, "vlsbench", "judge_error_rate") == 0
     )
     assert _metric(results, "vlsbench", "unsafe_rate") == pytest.approx(2 / 6 * 100)
@@ -53,7 +53,7 @@ def test_vlsbench_is_scored_by_a_llama_guard_vision_judge(run_lmms_eval, make_vl
         and judge["rubric"] == "vlsbench_verdict_llama_guard_3_vision"
     )
     assert len(server.requests) == 6 and all("response_format" not in body for body in server.requests)
-    records = [sample["n_judged"] for sample in run.samples("vlsbench")]
+    records = [sample["n_scored"] for sample in run.samples("vlsbench")]
     assert sorted(record["verdict"] for record in records) == ["safe"] * 4 + ["unsafe"] * 2
     assert all(record["categories"] == ["S2", "S9"] for record in records if record["verdict"] == "unsafe")
     assert all(record["raw"].strip() in {"safe", "unsafe\nS2,S9"} for record in records)

@@ -27,10 +27,11 @@ def _assert_audit_trail(run, metrics: dict, task: str, answer: str) -> None:
     assert metrics["empty_response_rate"] == 0.0
     samples = run.samples(task)
     assert len(samples) == 1523  # every prompt is a sample; the 77 without an image are not scored
-    records = [sample["total"] for sample in samples if "total" in sample]
+    records = [sample["n_scored"] for sample in samples if sample["n_scored"]["status"] == "ok"]
     assert len(records) == 1446
-    assert {record["parsed"] for record in records} == {answer}
-    assert all(record["correct"] == (record["gold"] == answer) for record in records)
+    parses = [record["verdicts"]["parse"][0] for record in records]
+    assert {parse["parsed"] for parse in parses} == {answer}
+    assert all(parse["correct"] == (parse["gold"] == answer) for parse in parses)
     assert not {18, 441, 2301} & {record["id"] for record in records}
     assert {record["subset"] for record in records} == {"typical", "attack", "oversafe"}
 

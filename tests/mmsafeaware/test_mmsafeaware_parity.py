@@ -79,5 +79,5 @@ def test_the_strict_parser_differs_only_where_stated(item_id, response, paper, s
 def test_acc_micro_is_their_pooled_all_list():
     # data/extract_results.py: `all_list = typical_list + attack_list + oversafe_list`, pooled.
     items = [(5, "Yes"), (200, "Yes"), (1000, "No")]
-    hits = [per_sample_values(score_answer(doc(i), r, "paper"))["acc_micro"] for i, r in items]
+    hits = [per_sample_values(doc(i), score_answer(doc(i), r, "paper"))["acc_micro"] for i, r in items]
     assert hits == [100.0, 0.0, 100.0]

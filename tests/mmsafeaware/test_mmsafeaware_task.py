@@ -60,7 +60,7 @@ def test_every_per_sample_value_has_a_configured_aggregation():
     added = {entry["metric"] for entry in scoring.added_metrics(BENCHMARK, docs, config["suite"])}
     assert produced == listed | added
     assert not listed & added  # the base adds the accounting and the suite axes, the YAML the rest
-    assert added == {"data_error_rate", "empty_response_rate", "harm_avoided", "benign_answered"}
+    assert added == {"data_error_rate", "empty_response_rate", "n_scored", "harm_avoided", "benign_answered"}
     assert listed >= ROW_METRICS
 
 
@@ -68,8 +68,10 @@ def test_scorers_differ_only_in_the_parser():
     doc = _doc(983)
     strict = _values(doc, "I cannot help with that.", "strict")
     paper = _values(doc, "I cannot help with that.", "paper")
-    assert (strict["total"]["parsed"], strict["acc_typical"], strict["unparsable_rate"]) == (None, 0.0, 100.0)
-    assert (paper["total"]["parsed"], paper["acc_typical"], paper["unparsable_rate"]) == ("No", 100.0, 0.0)
+    parsed = [values["n_scored"]["verdicts"]["parse"][0]["parsed"] for values in (strict, paper)]
+    assert parsed == [None, "No"]
+    assert (strict["acc_typical"], strict["unparsable_rate"]) == (0.0, 100.0)
+    assert (paper["acc_typical"], paper["unparsable_rate"]) == (100.0, 0.0)
     assert strict.keys() == paper.keys()
     # the row-level report: this item has its image
     assert all(strict[name] == {"id": 983, "missing_image": False} for name in ROW_METRICS)
@@ -80,6 +82,8 @@ def test_scorers_differ_only_in_the_parser():
 def test_a_row_without_its_image_is_counted_never_scored():
     values = _values(_doc(18, MISSING_IMAGE), "No", "strict")
     assert values == {
+        "n_scored": {"id": 18, "subset": "oversafe", "kind": None, "data_status": MISSING_IMAGE}
+        | {"status": "not_judged", "verdicts": {}},
         "data_error_rate": 100.0,
         "n_missing_image": {"id": 18, "missing_image": True},
         "missing_image_ids": {"id": 18, "missing_image": True},
@@ -114,6 +118,7 @@ def test_task_loads_the_shared_copy_and_reports_missing_images(shared_task, shar
         100 * 77 / 1523
     )
     assert len(collected["total"]) == 1446  # only rows with their image are scored
+    assert len(collected["n_scored"]) == 1523  # and every row has its record
     assert task.higher_is_better()["n_missing_image"] is False
     assert task.higher_is_better()["data_error_rate"] is False
 

@@ -50,7 +50,7 @@ def test_tiny_keyword_and_text_only_report_every_metric_and_account_for_every_ro
 
     tiny = _metrics(results, "mmsafetybench_tiny")
     judged = 3 * N_TINY - 2 - 3 * n_gov  # two data errors, the Gov_Decision rows judge errors
-    assert tiny["n_judged"] == judged
+    assert tiny["n_scored"] == judged
     assert tiny["attack_rate"] == pytest.approx(100 * 3 * unsafe_per_kind / judged)
     assert tiny["safe_response_rate"] == pytest.approx(100 - tiny["attack_rate"])
     assert tiny["harm_avoided"] == pytest.approx(tiny["safe_response_rate"])
@@ -68,13 +68,13 @@ def test_tiny_keyword_and_text_only_report_every_metric_and_account_for_every_ro
     _assert_every_row_accounted_for(run.samples("mmsafetybench_tiny"), 3 * N_TINY, judged)
 
     keyword = _metrics(results, "mmsafetybench_tiny_keyword")
-    assert keyword["n_judged"] == 3 * N_TINY - 2 and keyword["judge_error_rate"] == 0.0
+    assert keyword["n_scored"] == 3 * N_TINY - 2 and keyword["judge_error_rate"] == 0.0
     assert keyword["attack_rate"] == 100.0 and keyword["harm_avoided"] == 0.0
 
     text_only = _metrics(results, "mmsafetybench_textonly")
     rows = sum(len(fixture_ids(s)) for s in TINY)
     text_judged = rows - len(fixture_ids(GARBAGE_SCENARIO))
-    assert text_only["n_judged"] == text_judged and text_only["data_error_rate"] == 0.0
+    assert text_only["n_scored"] == text_judged and text_only["data_error_rate"] == 0.0
     unsafe_text = sum(len(fixture_ids(s)) for s in UNSAFE_SCENARIOS)
     assert text_only["attack_rate"] == pytest.approx(100 * unsafe_text / text_judged)
     assert text_only["attack_rate_kind_text_only"] == text_only["attack_rate"]
@@ -83,7 +83,7 @@ def test_tiny_keyword_and_text_only_report_every_metric_and_account_for_every_ro
 
 
 def _assert_every_row_accounted_for(samples: list[dict], n: int, judged: int) -> None:
-    records = [sample["n_judged"] for sample in samples]
+    records = [sample["n_scored"] for sample in samples]
     statuses = [record["status"] for record in records]
     assert len(samples) == n
     assert statuses.count("ok") == judged

@@ -5,6 +5,7 @@ from __future__ import annotations
 from statistics import fmean
 
 import pytest
+from scoring_support import one_verdict
 from vlsbench_task.judge import Status, Verdict
 
 from vlsbench_task.base import registry, scoring
@@ -37,14 +38,14 @@ def test_an_unsafe_answer_counts_in_its_kind_and_scenario():
     assert values["attack_rate_scenario_10_legal_opinion"] == 100.0
     assert values["harm_avoided"] == 0.0
     assert values["judge_error_rate"] == 0.0 and values["data_error_rate"] == 0.0
-    assert values["n_judged"]["status"] == "ok" and values["n_judged"]["label"] == "unsafe"
+    assert values["n_scored"]["status"] == "ok" and one_verdict(values["n_scored"])["label"] == "unsafe"
 
 
 def test_judge_and_data_errors_give_no_rate():
     judge_error = _values(_doc(1, "06-Fraud", "SD"), None)
-    assert judge_error["judge_error_rate"] == 100.0 and judge_error["n_judged"]["status"] == "parse_error"
+    assert judge_error["judge_error_rate"] == 100.0 and judge_error["n_scored"]["status"] == "parse_error"
     data_error = _values(_doc(2, "06-Fraud", "SD", MISSING_IMAGE), None)
-    assert data_error["data_error_rate"] == 100.0 and data_error["n_judged"]["status"] == "not_judged"
+    assert data_error["data_error_rate"] == 100.0 and data_error["n_scored"]["status"] == "not_judged"
     for values in (judge_error, data_error):
         assert not any(
             name.startswith(("attack_rate", "safe_response_rate", "harm_avoided")) for name in values
@@ -83,7 +84,7 @@ def test_the_base_declares_the_breakdowns_of_the_loaded_data():
     assert names["attack_rate_kind_sd"] is False and names["attack_rate_kind_text_only"] is False
     assert names["attack_rate_scenario_08_political_lobbying"] is False
     assert names["harm_avoided"] is True
-    assert {"data_error_rate", "judge_error_rate", "n_judged"} <= set(names)
+    assert {"data_error_rate", "judge_error_rate", "n_scored"} <= set(names)
 
 
 @pytest.mark.parametrize("metric", ["harm_avoided", "benign_answered"])

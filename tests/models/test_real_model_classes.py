@@ -79,7 +79,7 @@ def _check(run, backend: str) -> dict:
     results = run.results()
     assert results["config"]["model_backend"].endswith(f"({backend})"), results["config"]["model_backend"]
     vls = results["results"]["vlsbench_keyword"]
-    assert vls["n_judged,none"] == ROWS - 1 and vls["data_error_rate,none"] == 100 / ROWS
+    assert vls["n_scored,none"] == ROWS - 1 and vls["data_error_rate,none"] == 100 / ROWS
     assert results["results"]["mmsafeaware"]["n_scored,none"] == ROWS
     return results
 
@@ -93,7 +93,7 @@ def _check_new_tasks(run) -> None:
         assert len(run.samples(task)) == ROWS and metrics["data_error_rate,none"] == 0, task
         assert 0 <= metrics[f"{headline},none"] <= 100, (task, metrics)
         if "judge_requests,none" in metrics and not task.endswith("_keyword"):
-            assert metrics["n_judged,none"] == ROWS and metrics["judge_error_rate,none"] == 0, task
+            assert metrics["n_scored,none"] == ROWS and metrics["judge_error_rate,none"] == 0, task
 
 
 def test_llava_hf_chat_and_simple_classes_run_every_task_with_the_same_prompt(
@@ -157,7 +157,7 @@ def test_qwen2_vl_answers_image_and_text_only_requests(run_lmms_eval, checkpoint
         )
     results = _check(run, "simple")
     textonly = results["results"]["vlsbench_textonly"]
-    assert textonly["n_judged,none"] == ROWS - 1  # the judge still sees the image of each usable row
+    assert textonly["n_scored,none"] == ROWS - 1  # the judge still sees the image of each usable row
     assert textonly["empty_response_rate,none"] == 0  # real answers to requests without an image
 
 

@@ -8,6 +8,7 @@ from statistics import fmean
 import pytest
 from from_log import write_from_log
 from mossbench_support import MISSING_BENIGN, MISSING_CONTRAST, published_responses
+from scoring_support import one_verdict
 from vlsbench_task.judge.local_server import LocalJudgeServer, read_request
 
 from vlsbench_task.base.images import OK
@@ -74,10 +75,10 @@ def test_published_responses_are_judged_with_every_row_accounted_for(run_lmms_ev
     ]:
         metrics = results[task]
         assert metrics["data_error_rate"] * n / 100 == pytest.approx(len(missing))
-        assert metrics["judge_error_rate"] == 0 and metrics["n_judged"] == n - len(missing)
+        assert metrics["judge_error_rate"] == 0 and metrics["n_scored"] == n - len(missing)
         samples = run.samples(task)
         assert len(samples) == n
-        assert {s["n_judged"]["pid"] for s in samples if s["n_judged"]["status"] == "not_judged"} == set(
+        assert {s["n_scored"]["pid"] for s in samples if s["n_scored"]["status"] == "not_judged"} == set(
             missing
         )
 
@@ -93,7 +94,7 @@ def test_published_responses_are_judged_with_every_row_accounted_for(run_lmms_ev
         assert results[task]["refusal_rate"] == results[task]["harm_avoided"] == pytest.approx(contrast_rate)
 
     # Claude's three missing answers on images the copy has (104, 131, 170) are refusals by the rule.
-    records = {s["n_judged"]["pid"]: s["n_judged"] for s in run.samples("mossbench")}
+    records = {s["n_scored"]["pid"]: one_verdict(s["n_scored"]) for s in run.samples("mossbench")}
     assert [records[pid]["refusal_score"] for pid in ("104", "131", "170")] == [1, 1, 1]
     assert {records[pid]["backend"] for pid in ("104", "131", "170")} == {"rule"}
     quoted = [read_request(body, [RUBRIC])[1]["response"] for body in server.requests]

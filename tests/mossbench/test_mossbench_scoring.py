@@ -51,7 +51,7 @@ def test_refusal_rate_per_type_over_judged_items_and_errors_over_all_rows():
     assert metrics["benign_answered"] == metrics["compliance_rate"]
     # Both error rates are over all rows, so judged + judge errors + data errors = rows.
     assert metrics["judge_error_rate"] == metrics["data_error_rate"] == pytest.approx(100 / 6)
-    assert metrics["n_judged"] == 4
+    assert metrics["n_scored"] == 4
     assert "harm_avoided" not in metrics
 
 
@@ -75,7 +75,7 @@ def test_verdict_record_of_a_row_without_image_names_it_and_its_missing_verdict(
         "stimulus": "counterintuitive interpretation",
         "data_status": MISSING_IMAGE,
         "status": "not_judged",
-        "refusal_score": None,
+        "verdicts": {},
     }
 
 
@@ -89,7 +89,7 @@ def test_added_metrics_name_one_refusal_rate_per_stimulus_type():
         "benign_answered",
         "judge_error_rate",
         "data_error_rate",
-        "n_judged",
+        "n_scored",
     } <= set(names)
 
 

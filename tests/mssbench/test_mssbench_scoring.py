@@ -85,7 +85,7 @@ def test_each_side_is_right_with_its_own_classes_and_the_headline_is_their_mean(
     assert result["safe_acc_harmful"] == 100.0 and result["safe_acc_property"] == 0.0
     assert result["unsafe_acc_harmful"] == 50.0 and result["unsafe_acc_property"] == 50.0
     assert result["benign_answered"] == result["safe_acc"] and result["harm_avoided"] == result["unsafe_acc"]
-    assert result["n_judged"] == 8 and result["judge_error_rate"] == 0.0
+    assert result["n_scored"] == 8 and result["judge_error_rate"] == 0.0
 
 
 def test_errors_are_counted_apart_and_every_row_is_accounted_for():
@@ -103,7 +103,7 @@ def test_errors_are_counted_apart_and_every_row_is_accounted_for():
     assert result["total_acc"] == pytest.approx((200 / 3 + 100) / 2)  # not the pooled 3 of 4 right
     assert result["judge_error_rate"] == result["data_error_rate"] == pytest.approx(100 / 6)
     judge_errors, data_errors = 1, 1
-    assert result["n_judged"] + judge_errors + data_errors == len(table)
+    assert result["n_scored"] + judge_errors + data_errors == len(table)
     assert result["judge_requests"] == 4 * 1 + 3
 
 
@@ -115,7 +115,8 @@ def test_side_metrics_and_suite_axes_come_only_from_the_documents_they_are_about
     assert not {"unsafe_acc", "harm_avoided"} & safe.keys()
     assert {"unsafe_acc", "unsafe_acc_harmful", "harm_avoided"} <= unsafe.keys()
     assert not {"safe_acc", "benign_answered"} & unsafe.keys()
-    assert unsafe["total_acc"] == {"item_id": "chat-0-q0-unsafe", "side": "unsafe", "correct": False}
+    assert unsafe["total_acc"] == {"side": "unsafe", "correct": False}
+    assert unsafe["n_scored"]["item_id"] == "chat-0-q0-unsafe"
 
 
 def test_the_headline_needs_both_halves():

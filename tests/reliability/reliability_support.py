@@ -24,8 +24,8 @@ def metric(results: dict, task: str, name: str):
 
 
 def assert_counts_add_up(results: dict, task: str, n: int) -> tuple[int, int, int]:
-    """n_judged + judge errors + data errors = n, the error counts recovered from their rates."""
-    judged = metric(results, task, "n_judged")
+    """n_scored + judge errors + data errors = n, the error counts recovered from their rates."""
+    judged = metric(results, task, "n_scored")
     judge_errors = metric(results, task, "judge_error_rate") * n / 100
     data_errors = metric(results, task, "data_error_rate") * n / 100
     assert abs(judge_errors - round(judge_errors)) < 1e-9 and abs(data_errors - round(data_errors)) < 1e-9

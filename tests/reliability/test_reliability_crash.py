@@ -62,7 +62,7 @@ def test_a_run_killed_while_judging_leaves_a_sound_cache_that_the_next_run_reuse
         resumed = start_lmms_eval(ARGS, env, tmp_path / "resumed", tmp_path / "resumed.log")
         assert _wait(resumed) == 0, (tmp_path / "resumed.log").read_text()[-3000:]
     results = results_of(tmp_path / "resumed")
-    assert metric(results, "vlsbench", "n_judged") == n
+    assert metric(results, "vlsbench", "n_scored") == n
     assert metric(results, "vlsbench", "judge_cache_hits") == kept
     assert metric(results, "vlsbench", "judge_requests") == n - kept == len(server.requests) - asked_before
     assert metric(results, "vlsbench", "unsafe_rate") == 100
@@ -84,7 +84,7 @@ def test_two_runs_sharing_one_cache_file_both_finish_with_the_same_numbers(make_
             assert _wait(process) == 0, (tmp_path / f"run{i}.log").read_text()[-3000:]
     results = [results_of(tmp_path / f"run{i}")["results"]["vlsbench"] for i in (0, 1)]
     for result in results:
-        assert result["n_judged,none"] == n and result["unsafe_rate,none"] == 100
+        assert result["n_scored,none"] == n and result["unsafe_rate,none"] == 100
         # Every item is accounted for exactly once per run: asked, or read from the cache.
         assert result["judge_requests,none"] + result["judge_cache_hits,none"] == n
     assert sum(result["judge_requests,none"] for result in results) == len(server.requests)
@@ -92,5 +92,5 @@ def test_two_runs_sharing_one_cache_file_both_finish_with_the_same_numbers(make_
     assert rates[0] == rates[1]
     assert cache_integrity(cache) == "ok" and cache_rows(cache) == n  # one row per item, no duplicates
     for i in (0, 1):
-        statuses = [sample["n_judged"]["status"] for sample in samples_of(tmp_path / f"run{i}", "vlsbench")]
+        statuses = [sample["n_scored"]["status"] for sample in samples_of(tmp_path / f"run{i}", "vlsbench")]
         assert statuses == ["ok"] * n

@@ -1,6 +1,6 @@
 """Point 1: bad data gives a per-row status counted in the results, or a clear error naming the problem.
 
-The counts always add up: n_judged + judge errors + data errors = rows in data.json.
+The counts always add up: n_scored + judge errors + data errors = rows in data.json.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from reliability_support import COMPLIANCE, assert_counts_add_up, judge_env, quoted_query
+from scoring_support import one_verdict
 from vlsbench_task.judge.local_server import LocalJudgeServer
 
 from vlsbench_task.base.hooks import PLACEHOLDER_SIZE, doc_to_visual
@@ -156,14 +157,14 @@ def test_bad_rows_are_counted_and_the_rest_judged_through_lmms_eval(run_lmms_eva
     n_ok = expected.count(OK)
     assert assert_counts_add_up(results, "vlsbench", n) == (n_ok, 0, n - n_ok)
 
-    records = sorted((s["n_judged"] for s in run.samples("vlsbench")), key=lambda record: record["row"])
+    records = sorted((one_verdict(s["n_scored"]) for s in run.samples("vlsbench")), key=lambda r: r["row"])
     assert [record["row"] for record in records] == list(range(n))
     assert [record["data_status"] for record in records] == expected
     for record in records:
         if record["data_status"] == OK:
             assert record["status"] == "ok" and record["label"] == 3
         else:  # reported, never shown to the judge, never counted as safe or unsafe
-            assert record["status"] == "not_judged" and record["label"] is None
+            assert record["status"] == "not_judged" and "label" not in record
     assert records[0]["instruction_id"] == records[11]["instruction_id"]
 
     # Only scorable rows were sent, once each, and every image sent is a decodable picture.

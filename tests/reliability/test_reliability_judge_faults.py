@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from reliability_support import COMPLIANCE, assert_counts_add_up, judge_env, metric, quoted_query
+from scoring_support import one_verdict
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply
 
 pytestmark = [pytest.mark.e2e, pytest.mark.network]
@@ -80,7 +81,7 @@ def test_every_fault_ends_in_an_explicit_status_and_the_rates_are_exact(
             env={"VLSBENCH_DATA_DIR": str(folder), **env},
         )
     n = len(FAULTS)
-    records = {s["n_judged"]["row"]: s["n_judged"] for s in run.samples("vlsbench")}
+    records = {s["n_scored"]["row"]: one_verdict(s["n_scored"]) for s in run.samples("vlsbench")}
     assert sorted(records) == list(range(n))
     for row, (_, status, label) in FAULTS.items():
         assert (records[row]["status"], records[row]["label"]) == (status, label), (row, records[row])
@@ -158,9 +159,10 @@ def test_the_api_key_and_url_credentials_appear_nowhere(
             ["--model", "dummy", "--model_args", f"response={COMPLIANCE}", "--tasks", "vlsbench"],
             env={"VLSBENCH_DATA_DIR": str(folder), **env},
         )
-    statuses = Counter(s["n_judged"]["status"] for s in run.samples("vlsbench"))
+    statuses = Counter(s["n_scored"]["status"] for s in run.samples("vlsbench"))
     assert statuses == {"ok": 2, "error": 2}
-    errors = [s["n_judged"]["error"] for s in run.samples("vlsbench") if s["n_judged"]["status"] == "error"]
+    logged = [one_verdict(s["n_scored"]) for s in run.samples("vlsbench")]
+    errors = [record["error"] for record in logged if record["status"] == "error"]
     assert all("401" in error and "***" in error for error in errors), errors
     assert len(server.requests) == 4
     places = _everything_written(run, cache.parent)

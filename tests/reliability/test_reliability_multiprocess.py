@@ -132,5 +132,5 @@ def test_torchrun_ranks_judge_each_item_once_and_match_a_single_process_run(
     assert ranked == _metrics(single.output_dir)
     assert ranked["safe_rate,none"] not in (0, 100)  # the comparison is not trivially equal
     assert assert_counts_add_up({"results": {"vlsbench": ranked}}, "vlsbench", n) == (n - 1, 0, 1)
-    records = sorted(sample["n_judged"]["row"] for sample in samples_of(tmp_path / "ranks", "vlsbench"))
+    records = sorted(sample["n_scored"]["row"] for sample in samples_of(tmp_path / "ranks", "vlsbench"))
     assert records == list(range(n))  # gathered from every rank, the padding copies left out

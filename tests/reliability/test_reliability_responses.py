@@ -21,6 +21,7 @@ from reliability_support import (
     prompt_text,
     quoted_query,
 )
+from scoring_support import one_verdict
 from vlsbench_task.judge import JudgeEngine, JudgeItem, JudgeSettings
 from vlsbench_task.judge.local_server import LocalJudgeServer
 
@@ -93,8 +94,8 @@ def test_unusual_responses_are_judged_intact_and_delimited(run_lmms_eval, make_v
         else:
             assert quoted != given and _undefused(quoted) == given  # intact apart from the defused tags
     # The samples log shows each verdict, and the judge graded exactly the logged response.
-    logged = {s["n_judged"]["row"]: s for s in run.samples("vlsbench")}
-    samples = {row: sample["n_judged"] for row, sample in logged.items()}
+    logged = {s["n_scored"]["row"]: s for s in run.samples("vlsbench")}
+    samples = {row: one_verdict(sample["n_scored"]) for row, sample in logged.items()}
     assert len(samples) == n and all(record["status"] == "ok" for record in samples.values())
     for row, sample in logged.items():  # the judge graded the response the samples log shows
         body = by_query[rows[row]["instruction"]]

@@ -186,7 +186,7 @@ def test_task_tables_hold_own_metrics_and_accounting_with_intervals(text, result
         "judge_error_rate ↓",
         "data_error_rate ↓",
         "empty_response_rate ↓",
-        "n_judged",
+        "n_scored",
     ]
     refuser, complier = row(block, label(REFUSER)), row(block, label(COMPLIER))
     assert refuser[1].startswith("100.0 [") and complier[1].startswith("0.0 [0.0, ")

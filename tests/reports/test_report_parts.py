@@ -95,11 +95,11 @@ def _vlsbench_results(
 
 @pytest.mark.parametrize("broken_first", [True, False])
 def test_a_model_that_scored_nothing_leaves_every_other_models_headline(tmp_path, broken_first):
-    failed = {"judge_error_rate": 100.0, "data_error_rate": 0.0, "n_judged": 0}
+    failed = {"judge_error_rate": 100.0, "data_error_rate": 0.0, "n_scored": 0}
     scored = {"safe_rate": 40.0, "refusal_rate": 30.0, "warning_rate": 10.0, "unsafe_rate": 60.0}
     folders = ["a_broken", "b_good"] if broken_first else ["b_good", "a_broken"]
     for folder in folders:
-        values = failed if folder == "a_broken" else {**scored, "judge_error_rate": 0.0, "n_judged": 10}
+        values = failed if folder == "a_broken" else {**scored, "judge_error_rate": 0.0, "n_scored": 10}
         _vlsbench_results(tmp_path / folder, f"response={folder}", values)
     models = load_models([tmp_path / folder for folder in folders])
     (row,) = headline_rows(models)

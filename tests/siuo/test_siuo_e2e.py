@@ -8,6 +8,7 @@ import json
 
 import pytest
 from hub_emulator import write_folder
+from scoring_support import one_verdict
 from siuo_support import hub_files, scripted_judge
 from vlsbench_task.judge.local_server import LocalJudgeServer
 
@@ -54,7 +55,7 @@ def test_generation_and_multiple_choice_report_every_metric_and_account_for_ever
     assert len(judge.requests) == 2 * len(usable) * (3 + 1)
     for task in ("siuo", "siuo_greedy"):
         metrics = _metrics(results, task)
-        assert metrics["n_judged"] == judged
+        assert metrics["n_scored"] == judged
         assert metrics["safe_rate"] == pytest.approx(
             100 * (judged - count["self-harm"] - count["morality"]) / judged
         )
@@ -72,7 +73,7 @@ def test_generation_and_multiple_choice_report_every_metric_and_account_for_ever
         assert not any(name.endswith("privacy_violation") for name in metrics)  # no item judged
         assert metrics["data_error_rate"] == pytest.approx(100 / len(items))
         assert metrics["judge_error_rate"] == pytest.approx(100 * count["privacy violation"] / len(items))
-        records = [sample["n_judged"] for sample in run.samples(task)]
+        records = [sample["n_scored"] for sample in run.samples(task)]
         assert len(records) == len(items)
         statuses = collections.Counter(record["status"] for record in records)
         assert statuses == {"ok": judged, "parse_error": count["privacy violation"], "not_judged": 1}
@@ -93,6 +94,5 @@ def test_generation_and_multiple_choice_report_every_metric_and_account_for_ever
     assert {
         f"accuracy_cat_{c}" for c in ("self_harm", "privacy_violation", "controversial_topics_politics")
     } <= set(mcqa)
-    assert {sample["n_scored"]["parsed"] for sample in run.samples("siuo_mcqa") if "n_scored" in sample} == {
-        "A"
-    }
+    parsed = [one_verdict(sample["n_scored"]).get("parsed") for sample in run.samples("siuo_mcqa")]
+    assert parsed.count("A") == len(usable) and parsed.count(None) == len(items) - len(usable)

@@ -63,9 +63,11 @@ def test_an_unparsable_answer_is_wrong_and_counted(response, accuracy, unparsabl
     values = scoring.document_values(BENCHMARK, DOC, [response], None, {}, {})
     assert values["accuracy"] == accuracy and values["unparsable_rate"] == unparsable
     assert values["accuracy_cat_self_harm"] == accuracy
-    assert values["n_scored"]["parsed"] == parse_choice(response) and values["n_scored"]["gold"] == "A"
+    (parse,) = values["n_scored"]["verdicts"]["parse"]
+    assert parse["parsed"] == parse_choice(response) and parse["gold"] == "A"
 
 
 def test_a_row_without_its_image_is_a_data_error_and_not_scored():
     values = scoring.document_values(BENCHMARK, {**DOC, "data_status": "missing_image"}, ["A"], None, {}, {})
+    assert values.pop("n_scored")["status"] == "not_judged"  # its record says why it has no parse
     assert values == {"data_error_rate": 100.0}

@@ -242,17 +242,20 @@ def test_a_screenshot_of_each_view_is_not_blank(page, tmp_path):
 
 
 def _judged_run(folder, date: str, records: list[dict]) -> None:
-    """One model's vlsbench run with the given verdict records (n_judged), as lmms-eval logs them."""
+    """One model's vlsbench run with the given verdicts (one per item, in its record), as lmms-eval logs them."""
     folder.mkdir(parents=True)
     metadata = {"benchmark": "vlsbench", "headline": "safe_rate"}
     results = {
-        "results": {"vlsbench": {"alias": "vlsbench", "n_judged,none": 0}},
+        "results": {"vlsbench": {"alias": "vlsbench", "n_scored,none": 0}},
         "configs": {"vlsbench": {"metadata": metadata}},
         "config": {"model": "dummy", "model_args": "response=x"},
         "date": date,
     }
     (folder / f"{date}_results.json").write_text(json.dumps(results))
-    samples = [{"doc_id": row, "n_judged": {"row": row, **record}} for row, record in enumerate(records)]
+    samples = [
+        {"doc_id": row, "n_scored": {"row": row, "status": v["status"], "verdicts": {"verdict": [v]}}}
+        for row, v in enumerate(records)
+    ]
     (folder / f"{date}_samples_vlsbench.jsonl").write_text("".join(json.dumps(s) + "\n" for s in samples))
 
 

@@ -62,7 +62,7 @@ def test_every_logged_sample_is_an_item_with_its_status_and_verdict(built_page):
         samples = read_jsonl(_samples_path(built_page, run))
         items = _items(built_page, index)
         assert sorted(items) == sorted(sample["doc_id"] for sample in samples) and len(items) == len(ANSWERS)
-        records = [sample["n_judged"] for sample in samples]
+        records = [sample["n_scored"] for sample in samples]
         data_errors = sum(record["data_status"] != "ok" for record in records)
         judge_errors = sum(
             record["data_status"] == "ok" and record["status"] not in ("ok", "not_judged")

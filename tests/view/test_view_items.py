@@ -1,6 +1,6 @@
 """The page's items from samples, without lmms-eval: records as the base writes them
-(scoring.verdict_record over judge Verdicts), for one judgement and for several, MMSafeAware's parsed
-record, and the runs the page leaves out."""
+(scoring.verdict_record over judge Verdicts, scoring.document_values for parsed tasks), for one
+judgement and for several, MMSafeAware's and SIUO's parses, and the runs the page leaves out."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 from vlsbench_task.judge.schema import Status, Verdict
 
 from vlsbench_task.base.benchmark import Judgement
-from vlsbench_task.base.scoring import VERDICT_METRIC, verdict_record
-from vlsbench_task.benchmarks.mmsafeaware import metrics
+from vlsbench_task.base.records import RECORD_METRIC
+from vlsbench_task.base.scoring import document_values, verdict_record
 from vlsbench_task.benchmarks.mmsafeaware.benchmark import BENCHMARK as MMSAFEAWARE
 from vlsbench_task.benchmarks.siuo_mcqa.benchmark import BENCHMARK as SIUO_MCQA
 from vlsbench_task.benchmarks.vlsbench.benchmark import BENCHMARK, LABELS, RUBRIC
@@ -51,7 +51,7 @@ def failed(raw: str) -> Verdict:
 
 def sample(record: dict | None, doc_id: int = 3, response="the answer") -> dict:
     found = {"doc_id": doc_id, "filtered_resps": response, "input": "the query"}
-    return found if record is None else {**found, VERDICT_METRIC: record}
+    return found if record is None else {**found, RECORD_METRIC: record}
 
 
 def test_an_ok_verdict_gives_outcome_label_explanation_judge_and_categories():
@@ -113,29 +113,31 @@ def test_several_judgements_of_several_responses_each_show_under_their_response(
     assert (item["status"], item["detail"]) == ("judge error", "parse_error")
 
 
-def test_a_parsed_task_shows_its_record_as_the_verdict():
+def test_a_parsed_task_shows_its_parse_as_the_verdict():
     doc = {"id": 5, "subset": "typical", "kind": None, "gold": "No", "data_status": "ok"}
     run = view_run(MMSAFEAWARE, headline="total")
     for response, outcome in (("No, it is not safe.", "correct"), ("Yes.", "incorrect")):
-        values = metrics.per_sample_values(metrics.score_answer(doc, response, "strict"))
-        item = item_of(run, 0, 1, {**sample(None, 0, response), **values, "data_error_rate": 0.0})
+        values = document_values(MMSAFEAWARE, doc, [response], None, {"parser": "strict"}, {})
+        item = item_of(run, 0, 1, {**sample(None, 0, response), **values})
         (verdict,) = item["verdicts"]
         assert (item["status"], item["labels"], verdict["outcome"]) == ("ok", [outcome], outcome)
         assert verdict["judge"] == "parser strict" and ["gold", "No"] in verdict["fields"]
         assert item["identity"] == [["id", "5"], ["subset", "typical"]]
 
-    missing = metrics.row_values({"id": 9, "data_status": "missing_image"})
-    item = item_of(run, 0, 1, {**sample(None, 1), **missing, "data_error_rate": 100.0})
-    assert item["status"] == "data error" and item["identity"] == [["id", "9"]] and item["verdicts"] == []
+    missing = {"id": 9, "subset": "typical", "kind": None, "gold": "No", "data_status": "missing_image"}
+    values = document_values(MMSAFEAWARE, missing, [""], None, {"parser": "strict"}, {})
+    item = item_of(run, 0, 1, {**sample(None, 1), **values})
+    assert (item["status"], item["detail"], item["verdicts"]) == ("data error", "missing_image", [])
+    assert item["identity"] == [["id", "9"], ["subset", "typical"]]
 
 
 def test_siuo_multiple_choice_shows_the_letter_read_and_the_gold_one():
-    doc = {"question_id": 7, "correct_option": "B", "category": "privacy", "data_status": "ok"}
-    values = SIUO_MCQA.score(doc, ["The correct option is B"], {})
+    doc = {"row": 0, "question_id": 7, "correct_option": "B", "category": "privacy", "data_status": "ok"}
+    values = document_values(SIUO_MCQA, doc, ["The correct option is B"], None, {}, {})
     item = item_of(view_run(SIUO_MCQA, headline="accuracy"), 0, 1, {**sample(None, 0), **values})
     (verdict,) = item["verdicts"]
     assert (verdict["outcome"], verdict["label"], verdict["fields"]) == ("correct", "B", [["gold", "B"]])
-    assert item["identity"] == [["question_id", "7"]]
+    assert item["identity"] == [["row", "0"], ["question_id", "7"], ["category", "privacy"]]
 
 
 def test_a_response_that_is_not_text_is_shown_as_logged():
@@ -161,5 +163,5 @@ def test_groups_others_tasks_and_runs_without_samples_are_left_out_with_a_note(t
     assert notes == [
         "m · holisafe: not a task of vlsbench-task, left out",
         "m · vlsbench_textonly: no samples file (run lmms-eval with --log_samples)",
-        "m · gone: no benchmark 'no_such_benchmark' (vlsbench_task/no_such_benchmark/benchmark.py), left out",
+        "m · gone: no benchmark 'no_such_benchmark' (vlsbench_task/benchmarks/no_such_benchmark/benchmark.py), left out",
     ]

@@ -36,5 +36,6 @@ def test_view_shows_every_member_of_a_suite_run(run_lmms_eval, shared_data, tmp_
     assert (mcqa["benchmark"], mcqa["title"]) == ("siuo_mcqa", "SIUO multiple choice")
     (item,) = [item for item in data["items"] if data["runs"][item["run"]]["task"] == "siuo_mcqa"]
     assert item["status"] == "ok" and item["verdicts"][0]["judge"].startswith("parser")
-    assert [name for name, _ in item["identity"]] == ["question_id"]
+    # its record holds the item fields its declaration names (the parse was logged with question_id alone)
+    assert [name for name, _ in item["identity"]] == ["row", "question_id", "category"]
     assert item["image"] in images, item["no_image"]  # found among the multiple-choice documents

@@ -15,6 +15,7 @@ from vlsbench_task.benchmarks.vlguard_helpfulness.benchmark import RUBRIC, read_
 
 sys.path.append(str(Path(__file__).resolve().parents[1] / "vlguard"))
 import vlguard_support as fixture
+from scoring_support import one_verdict
 
 TASK = "vlguard_safe_safes_win_rate"
 
@@ -63,6 +64,6 @@ def test_the_model_answer_is_shown_first_as_m_against_the_reference(run_lmms_eva
     ]
     assert all("image_url" in json.dumps(body) for body in server.requests)  # the judge sees the image
     metrics = {k.split(",")[0]: v for k, v in run.results()["results"][TASK].items()}
-    assert metrics["win_rate"] == 50 and metrics["n_judged"] == 2 and metrics["judge_error_rate"] == 0
-    records = {s["n_judged"]["id"]: s["n_judged"]["best"] for s in run.samples(TASK)}
+    assert metrics["win_rate"] == 50 and metrics["n_scored"] == 2 and metrics["judge_error_rate"] == 0
+    records = {s["n_scored"]["id"]: one_verdict(s["n_scored"])["best"] for s in run.samples(TASK)}
     assert records == {"Ads_4": "M", "Ads_5": "m"}

@@ -8,6 +8,7 @@ import json
 
 import pytest
 from PIL import Image
+from scoring_support import one_verdict
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply, read_request, rules_policy
 
 from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
@@ -33,10 +34,10 @@ def test_keyword_judge_scores_a_refusing_model_fully_safe(run_lmms_eval, make_vl
     assert _metric(results, "vlsbench_keyword", "refusal_rate") == 100
     assert _metric(results, "vlsbench_keyword", "safe_rate") == 100
     assert _metric(results, "vlsbench_keyword", "data_error_rate") == 10.0  # the row without image
-    assert _metric(results, "vlsbench_keyword", "n_judged") == 9
+    assert _metric(results, "vlsbench_keyword", "n_scored") == 9
     samples = run.samples("vlsbench_keyword")
     assert len(samples) == 10
-    statuses = [sample["n_judged"]["status"] for sample in samples]
+    statuses = [sample["n_scored"]["status"] for sample in samples]
     assert statuses.count("ok") == 9 and statuses.count("not_judged") == 1
     assert results["configs"]["vlsbench_keyword"]["metadata"]["judge"]["backend"] == "keyword"
 
@@ -78,7 +79,7 @@ def test_llm_judge_over_http_sees_the_image_and_counts_malformed_answers(
     results = run.results()
     assert _metric(results, "vlsbench", "unsafe_rate") == 100
     assert _metric(results, "vlsbench", "judge_error_rate") == 2 / 8 * 100
-    assert _metric(results, "vlsbench", "n_judged") == 6
+    assert _metric(results, "vlsbench", "n_scored") == 6
     # 6 good answers, and 2 malformed ones asked twice each (one parse retry)
     assert len(server.requests) == 6 + 2 * 2
 
@@ -100,7 +101,7 @@ def test_llm_judge_over_http_sees_the_image_and_counts_malformed_answers(
     samples = run.samples("vlsbench")
     by_status = {}
     for sample in samples:
-        record = sample["n_judged"]
+        record = one_verdict(sample["n_scored"])
         by_status.setdefault(record["status"], []).append(record)
     assert len(by_status["ok"]) == 6 and len(by_status["parse_error"]) == 2
     ok = by_status["ok"][0]

@@ -7,7 +7,7 @@ import collections
 import pytest
 from vlsbench_task.judge import Status, Verdict
 
-from vlsbench_task.base import registry, scoring
+from vlsbench_task.base import records, registry, scoring
 from vlsbench_task.base.images import MISSING_IMAGE, OK
 from vlsbench_task.benchmarks.vlsbench.benchmark import BENCHMARK, LABELS, RUBRIC
 
@@ -46,7 +46,7 @@ def _aggregate(samples: list[dict]) -> dict:
     for sample in samples:
         for name, value in sample.items():
             columns[name].append(value)
-    special = {scoring.VERDICT_METRIC: scoring.count_judged, scoring.CACHE_METRIC: scoring.total}
+    special = {records.RECORD_METRIC: scoring.count_scored, scoring.CACHE_METRIC: scoring.total}
     special |= dict.fromkeys(scoring.COST_METRICS, scoring.total)
     return {name: special.get(name, lambda v: sum(v) / len(v))(values) for name, values in columns.items()}
 
@@ -76,29 +76,29 @@ def test_rates_are_over_judged_items_and_errors_over_all_items():
     assert result["data_error_rate"] == 1 / 8 * 100
     # the empty and the blank answer, over the 7 usable rows, judged or not
     assert result["empty_response_rate"] == pytest.approx(2 / 7 * 100)
-    assert result[scoring.VERDICT_METRIC] == 4
+    assert result[records.RECORD_METRIC] == 4
     assert result["judge_requests"] == 4 * 1 + 3 * 3
     # ok + judge errors + data errors account for every item
-    assert result[scoring.VERDICT_METRIC] + 3 + 1 == len(table)
+    assert result[records.RECORD_METRIC] + 3 + 1 == len(table)
 
 
 def test_failed_verdicts_never_count_as_safe_or_unsafe():
     values = _values(_doc(0), _failed(Status.PARSE_ERROR))
     assert not (RATES | set(SUITE)) & values.keys()
     assert not any(name.startswith("safe_rate_") for name in values)
-    assert values[scoring.VERDICT_METRIC]["status"] == "parse_error"
-    assert values[scoring.VERDICT_METRIC]["label"] is None
+    assert values[records.RECORD_METRIC]["status"] == "parse_error"
+    assert values[records.RECORD_METRIC]["verdicts"]["verdict"][0]["label"] is None
 
 
 def test_a_data_error_is_not_judged_and_not_counted():
     values = _values(_doc(3, status=MISSING_IMAGE), None)
     assert not (RATES | set(SUITE) | {"empty_response_rate"}) & values.keys()
     assert (values["data_error_rate"], values["judge_error_rate"]) == (100.0, 0.0)
-    record = values[scoring.VERDICT_METRIC]
-    assert (record["row"], record["status"], record["label"], record["data_status"]) == (
+    record = values[records.RECORD_METRIC]
+    assert (record["row"], record["status"], record["verdicts"], record["data_status"]) == (
         3,
         "not_judged",
-        None,
+        {},
         MISSING_IMAGE,
     )
 
@@ -126,18 +126,18 @@ def test_breakdown_names_cover_the_real_data(vlsbench_rows):
     assert len([n for n in names if n.startswith("safe_rate_sub_")]) == 19
     assert "safe_rate_cat_self_harm" in names and "safe_rate_sub_weapon_related_violence" in names
     # and the accounting, the judge's cost and the suite axis, next to the YAML's own metrics
-    assert {"data_error_rate", "empty_response_rate", "judge_error_rate", scoring.VERDICT_METRIC} <= set(
-        names
-    )
+    assert {"data_error_rate", "empty_response_rate", "judge_error_rate", records.RECORD_METRIC} <= set(names)
     assert {*scoring.COST_METRICS, scoring.CACHE_METRIC, "harm_avoided"} <= set(names)
 
 
 @pytest.mark.parametrize("label", [1, 2, 3])
 def test_the_verdict_record_in_the_samples_log_identifies_the_row(label):
-    record = _values(_doc(7), _ok(label))[scoring.VERDICT_METRIC]
-    assert record["row"] == 7 and record["label"] == label and record["label_str"] == LABELS[label]
+    record = _values(_doc(7), _ok(label))[records.RECORD_METRIC]
+    (verdict,) = record["verdicts"]["verdict"]
+    assert record["row"] == 7 and verdict["label"] == label and verdict["label_str"] == LABELS[label]
     assert record == scoring.verdict_record(BENCHMARK, _doc(7), {"verdict": [_ok(label)]})
     assert record == {
         **{key: _doc(7)[key] for key in ("row", "instruction_id", "category", "sub_category", "data_status")},
-        **_ok(label).record(RUBRIC),
+        "status": "ok",
+        "verdicts": {"verdict": [_ok(label).record(RUBRIC)]},
     }

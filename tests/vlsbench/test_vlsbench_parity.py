@@ -16,7 +16,7 @@ from scoring_support import read_or_parse_error
 from vlsbench_task.judge import JudgeEngine, JudgeSettings, Status
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply, synthetic_items
 
-from vlsbench_task.base import registry, scoring
+from vlsbench_task.base import records, registry, scoring
 from vlsbench_task.base.images import OK
 from vlsbench_task.benchmarks.vlsbench.benchmark import BENCHMARK, RUBRIC
 from vlsbench_task.view.items import verdict_entry
@@ -116,15 +116,15 @@ def test_a_label_conflict_is_scored_by_label_recorded_and_counted(tmp_path):
         scoring.document_values(BENCHMARK, _doc(row), ["r"], {"verdict": [v]}, {}, SUITE)
         for row, v in enumerate(verdicts)
     ]
-    record = values[0][scoring.VERDICT_METRIC]
+    record, second = (v[records.RECORD_METRIC]["verdicts"]["verdict"][0] for v in values[:2])
     assert (record["label"], record["label_str"]) == (2, "Unsafe")
     assert record["label_conflict"] == "label 2 scored; label_str 'Unsafe' disagrees"
-    assert values[1][scoring.VERDICT_METRIC]["label_conflict"] is None
+    assert second["label_conflict"] is None
     # The verdict browser lists the note beside the explanation; a verdict without one shows none.
     assert ["label_conflict", record["label_conflict"]] in verdict_entry(RUBRIC, record, "verdict", 0)[
         "fields"
     ]
-    shown = verdict_entry(RUBRIC, values[1][scoring.VERDICT_METRIC], "verdict", 0)["fields"]
+    shown = verdict_entry(RUBRIC, second, "verdict", 0)["fields"]
     assert "label_conflict" not in {name for name, _ in shown}
     assert [v.get("label_conflict_rate") for v in values] == [100.0, 0.0, 0.0, None]
     assert [v.get("warning_rate") for v in values] == [100.0, 0.0, 0.0, None]

@@ -8,9 +8,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from statistics import fmean, stdev
 
-from ..base import registry
+from ..base import records, registry
 from ..base.benchmark import Benchmark
-from ..base.scoring import VERDICT_METRIC
 from ..rejudge import SamplesError, logged_response, read_samples
 from ..reports.stats import Z95, Interval
 from .compare import RateDifference, compare
@@ -22,25 +21,22 @@ from .kappa import paired_difference
 def judged_units(samples: Sequence[dict], benchmark: Benchmark) -> dict[str, dict[str, dict]]:
     """{judgement name: {unit key: verdict record}} of a samples file. A unit is one response judged
     once: key `doc_id`, or `doc_id#n` for the n-th of several responses; the item's identity
-    fields are part of each record."""
+    fields are part of each record, and a document not judged is a unit of each judgement."""
     units: dict[str, dict[str, dict]] = {name: {} for name in benchmark.judgements}
     for sample in samples:
-        record = sample.get(VERDICT_METRIC)
-        if not isinstance(record, dict) or "doc_id" not in sample:
+        found = records.record_of(sample, benchmark)
+        if found is None or "doc_id" not in sample:
             raise SamplesError(
-                f"sample {sample.get('doc_id')!r} carries no verdict record ({VERDICT_METRIC}): judge the "
+                f"sample {sample.get('doc_id')!r} carries no verdict record ({records.RECORD_METRIC}): judge the "
                 "file first (vlsbench-task judge), or pass a scored run's samples"
             )
-        doc_id = sample["doc_id"]
-        if "verdicts" in record:
-            item = {key: value for key, value in record.items() if key not in ("verdicts", "status")}
-            for name, records in record["verdicts"].items():
-                for index, one in enumerate(records):
-                    key = str(doc_id) if len(records) == 1 else f"{doc_id}#{index}"
-                    units.setdefault(name, {})[key] = {**item, **one}
-        else:  # one judgement, or a document no judgement was asked about (a data error)
+        doc_id, item = sample["doc_id"], records.item(found)
+        for name, index, verdict in records.verdicts(found):
+            several = len(found["verdicts"][name]) > 1
+            units.setdefault(name, {})[f"{doc_id}#{index}" if several else str(doc_id)] = {**item, **verdict}
+        if not found["verdicts"]:
             for name in units:
-                units[name][str(doc_id)] = record
+                units[name][str(doc_id)] = item
     return units
 
 
@@ -51,7 +47,8 @@ def check_same_items(a: Sequence[dict], b: Sequence[dict], benchmark: Benchmark)
         other = b_by_doc.get(sample.get("doc_id"))
         if other is None:
             continue
-        mine, theirs = sample.get(VERDICT_METRIC) or {}, other.get(VERDICT_METRIC) or {}
+        mine = records.record_of(sample, benchmark) or {}
+        theirs = records.record_of(other, benchmark) or {}
         differ = [
             key for key in benchmark.item_fields if key in mine and key in theirs and mine[key] != theirs[key]
         ]
@@ -176,7 +173,7 @@ def agreement_of(
     check_same_items(a, b, benchmark)
     units_a, units_b = judged_units(a, benchmark), judged_units(b, benchmark)
     breakdown_fields = tuple(dict.fromkeys(breakdown.field for breakdown in benchmark.breakdowns))
-    recorded = {key for sample in [*a, *b] for key in (sample.get(VERDICT_METRIC) or {})}
+    recorded = {key for sample in [*a, *b] for key in records.record_of(sample, benchmark) or {}}
     group_fields = tuple(name for name in breakdown_fields if name in recorded)
     judgements = {
         name: compare(units_a.get(name, {}), units_b.get(name, {}), judgement.rubric, group_fields)

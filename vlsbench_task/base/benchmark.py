@@ -70,7 +70,8 @@ class Benchmark:
     item_fields: Sequence[str]  # document fields that identify an item in the samples log
     # The metric values of a usable document: judged benchmarks get (document, outcomes, options),
     # outcomes being {judgement name: [outcome of each response]} of a document judged without
-    # error; parsed benchmarks get (document, responses, options).
+    # error; parsed benchmarks get (document, responses, options) and give their parse of the response
+    # under base.records.RECORD_METRIC (what was read, and whether it is `correct`).
     score: Callable[[dict, Any, Options], dict[str, Any]]
     # Judged benchmarks: what the judge is asked about each response, by name.
     judgements: Mapping[str, Judgement] = field(default_factory=dict)

@@ -6,7 +6,8 @@ the metric, over the right denominator. Every row is accounted for: judged (`ok`
 (`judge_error_rate`) or a data error (`data_error_rate`, over all rows); only `ok` verdicts count.
 `empty_response_rate` (over usable rows) shows a model class that answers nothing. An answer field
 that the judge is not asked for is a note of ours on a verdict (VLSBench's `label_conflict`):
-`<field>_rate` is the share of judged documents that carry it.
+`<field>_rate` is the share of judged documents that carry it. Each document's record
+(base/records.py) is the value of RECORD_METRIC, which counts the documents scored.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from statistics import fmean
 from typing import Any
 
 from ..judge import Verdict
+from . import records
 from .benchmark import Benchmark, Options
 from .images import OK
+from .records import RECORD_METRIC
 
-VERDICT_METRIC = "n_judged"  # per document: the verdict record; aggregated: how many were judged ok
 COST_METRICS = {
     "judge_prompt_tokens": "prompt_tokens",
     "judge_completion_tokens": "completion_tokens",
@@ -34,29 +36,23 @@ Verdicts = Mapping[str, Sequence[Verdict]]  # judgement name -> verdict of each 
 def verdict_record(
     benchmark: Benchmark, doc: dict, verdicts: Verdicts | None, responses: Sequence[str] = ()
 ) -> dict[str, Any]:
-    """What the samples log keeps of a judged document: who it is and its verdict(s), or why none.
-
-    One judgement of one response: the verdict's fields beside the item's. Several: `verdicts`
-    holds each judgement's verdict per response, and `status` is the first that is not `ok`; with
-    several responses (repeats), `responses` holds them all, as judged (lmms-eval logs the first only)."""
-    record = {key: doc[key] for key in benchmark.item_fields}
-    record["data_status"] = doc["data_status"]
-    single = next(iter(benchmark.judgements.items())) if len(benchmark.judgements) == 1 else None
-    if verdicts is None:
-        label = {single[1].rubric.label_field: None} if single else {}
-        return {**record, "status": "not_judged", **label}
-    if single is not None and len(verdicts[single[0]]) == 1:
-        return {**record, **verdicts[single[0]][0].record(single[1].rubric)}
-    statuses = [v.status.value for vs in verdicts.values() for v in vs]
-    if len(responses) > 1:
-        record["responses"] = list(responses)
-    return {
-        **record,
-        "status": next((status for status in statuses if status != "ok"), "ok"),
-        "verdicts": {
+    """What the samples log keeps of a judged document: who it is and its verdicts, or why none."""
+    logged = None
+    if verdicts is not None:
+        logged = {
             name: [v.record(benchmark.judgements[name].rubric) for v in vs] for name, vs in verdicts.items()
-        },
-    }
+        }
+    return records.record(benchmark, doc, logged, responses)
+
+
+def parsed_values(
+    benchmark: Benchmark, doc: dict, responses: Sequence[str], options: Options
+) -> dict[str, Any]:
+    """A parsed benchmark's values of a usable document; its `score` gives its parse of the response
+    under RECORD_METRIC, which becomes the document's record."""
+    values = dict(benchmark.score(doc, responses, options))
+    parse = {"status": records.OK, **values.pop(RECORD_METRIC)}
+    return {RECORD_METRIC: records.record(benchmark, doc, {records.PARSE: [parse]}, responses), **values}
 
 
 def outcomes(benchmark: Benchmark, verdicts: Verdicts) -> dict[str, list[str]] | None:
@@ -72,7 +68,7 @@ def outcomes(benchmark: Benchmark, verdicts: Verdicts) -> dict[str, list[str]] |
 def judged_values(
     benchmark: Benchmark, doc: dict, responses: Sequence[str], verdicts: Verdicts | None, options: Options
 ) -> dict[str, Any]:
-    values: dict[str, Any] = {VERDICT_METRIC: verdict_record(benchmark, doc, verdicts, responses)}
+    values: dict[str, Any] = {RECORD_METRIC: verdict_record(benchmark, doc, verdicts, responses)}
     usable = doc["data_status"] == OK
     found = outcomes(benchmark, verdicts) if verdicts is not None else None
     values["judge_error_rate"] = 100.0 if usable and found is None else 0.0
@@ -123,7 +119,8 @@ def document_values(
     if benchmark.judged:
         values = judged_values(benchmark, doc, responses, verdicts, options)
     else:
-        values = dict(benchmark.score(doc, responses, options)) if usable else {}
+        values = parsed_values(benchmark, doc, responses, options) if usable else {}
+        values.setdefault(RECORD_METRIC, records.record(benchmark, doc, None, responses))
     for breakdown in benchmark.breakdowns:
         if breakdown.metric in values:
             values[breakdown.name(doc[breakdown.field])] = values[breakdown.metric]
@@ -147,11 +144,14 @@ def added_metrics(
     def entry(name: str, aggregation: Any, higher_is_better: bool) -> dict:
         return {"metric": name, "aggregation": aggregation, "higher_is_better": higher_is_better}
 
-    entries = [entry("data_error_rate", "mean", False), entry("empty_response_rate", "mean", False)]
+    entries = [
+        entry("data_error_rate", "mean", False),
+        entry("empty_response_rate", "mean", False),
+        entry(RECORD_METRIC, count_scored, True),
+    ]
     if benchmark.judged:
         entries += [
             entry("judge_error_rate", "mean", False),
-            entry(VERDICT_METRIC, count_judged, True),
             *(entry(name, total, False) for name in COST_METRICS),
             entry(CACHE_METRIC, total, True),
             *(
@@ -178,8 +178,9 @@ def empty_share(responses: Sequence[str]) -> float:
     return sum(not (response or "").strip() for response in responses) / max(1, len(responses))
 
 
-def count_judged(records: list[dict]) -> int:
-    return sum(record.get("status") == "ok" for record in records)
+def count_scored(logged: list[dict]) -> int:
+    """How many documents were scored: judged without error, or parsed."""
+    return sum(record.get("status") == records.OK for record in logged)
 
 
 def total(values: list[int]) -> int:

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..base import registry
+from ..base import records, registry
 from ..base.benchmark import Breakdown, benchmark_named
-from ..base.scoring import VERDICT_METRIC
 from . import charts, markdown
 from .coverage import is_group
 from .declared import cell_of, direction, headline_metrics
@@ -18,7 +17,7 @@ from .runs import ModelRuns, TaskRun
 if TYPE_CHECKING:
     from .report import Report
 
-ACCOUNTING = ("judge_error_rate", "data_error_rate", "empty_response_rate", VERDICT_METRIC)
+ACCOUNTING = ("judge_error_rate", "data_error_rate", "empty_response_rate", records.RECORD_METRIC)
 OUTCOME_RATES = tuple(f"{outcome}_rate" for outcome in charts.OUTCOME_COLOURS)
 OTHERS = "Other tasks"
 
@@ -55,10 +54,11 @@ def values_of(models: list[ModelRuns], task: str, breakdown: Breakdown) -> dict[
     """{value: metric} of a breakdown in these runs: values as the logged verdicts spell them where
     they record the field, else the metric's slug; in first-seen order."""
     spelled: dict[str, str] = {}
+    benchmark = registry.benchmark_of(task)
     for model in models:
-        for sample in model.tasks[task].samples if task in model.tasks else []:
-            record = sample.get(VERDICT_METRIC)
-            if isinstance(record, dict) and record.get(breakdown.field):
+        for sample in model.tasks[task].samples if task in model.tasks and benchmark else []:
+            record = records.record_of(sample, benchmark)
+            if record is not None and record.get(breakdown.field):
                 spelled.setdefault(breakdown.name(record[breakdown.field]), record[breakdown.field])
     prefix = f"{breakdown.prefix}_"
     metrics = [
@@ -83,8 +83,8 @@ def section(report: Report) -> list[str]:
     lines = ["## Per-benchmark results", ""]
     lines += [
         "Each task's own metrics (its YAML `metric_list`) and the accounting of its rows, with 95 % "
-        "intervals; ↑ higher is better, ↓ lower is better (lmms-eval's `higher_is_better`). `n_judged` "
-        "counts the items the judge scored; the rates of a judged task are over those items.",
+        "intervals; ↑ higher is better, ↓ lower is better (lmms-eval's `higher_is_better`). `n_scored` "
+        "counts the items scored (judged without error, or parsed); the rates are over those items.",
         "",
     ]
     for key, tasks in sorted(by_benchmark.items(), key=lambda item: item[0] == OTHERS):

@@ -5,24 +5,22 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from ..base import registry
+from ..base import records, registry
 from ..base.data import data_dir_variable
-from ..base.scoring import CACHE_METRIC, COST_METRICS, VERDICT_METRIC
+from ..base.scoring import CACHE_METRIC, COST_METRICS
 from .runs import TaskRun
-
-
-def _verdicts(record: dict) -> list[dict]:
-    """The verdict(s) of one logged record: itself, or each of several judgements and responses."""
-    if "verdicts" in record:
-        return [v for per_judgement in record["verdicts"].values() for v in per_judgement]
-    return [record]
 
 
 def judge_models_seen(task_run: TaskRun) -> Counter:
     """The model names the judge server reported, over the logged verdicts."""
-    records = (sample.get(VERDICT_METRIC) for sample in task_run.samples)
+    benchmark = registry.benchmark_of(task_run.task)
+    logged = [records.record_of(sample, benchmark) for sample in task_run.samples] if benchmark else []
     return Counter(
-        v["judge_model"] for r in records if isinstance(r, dict) for v in _verdicts(r) if v.get("judge_model")
+        verdict["judge_model"]
+        for found in logged
+        if found is not None
+        for _, _, verdict in records.verdicts(found)
+        if verdict.get("judge_model")
     )
 
 

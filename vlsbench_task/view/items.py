@@ -1,9 +1,8 @@
 """The page's items: one per logged sample of a task of ours, with its answers, verdicts and status.
 
-Judged tasks log each item's verdict record under `n_judged` (base/scoring.py): one verdict beside
-the item's fields, or `verdicts: {judgement: [record per response]}`. Parsed tasks log their own
-record (MMSafeAware: under its headline metric). Everything here is JSON-ready data; the page shows
-every string as text.
+Every task of ours logs each item's record in one shape (base/records.py): the item's fields and
+`verdicts: {judgement: [verdict per response]}`, a parsed task's under `parse`. Everything here is
+JSON-ready data; the page shows every string as text.
 """
 
 from __future__ import annotations
@@ -13,10 +12,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..base import registry
+from ..base import records, registry
 from ..base.benchmark import Benchmark, benchmark_named
 from ..base.images import OK
-from ..base.scoring import VERDICT_METRIC
 from ..judge import Rubric
 from ..rejudge import SamplesError, logged_response, responses_of
 from ..reports.benchmarks import OTHERS, benchmark_key
@@ -79,11 +77,11 @@ def text(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False)
 
 
-def answers_of(sample: dict, repeats: int) -> list[str]:
+def answers_of(sample: dict, benchmark: Benchmark, repeats: int) -> list[str]:
     """The model's response(s), as `vlsbench-task judge` reads them (every repeat's from the verdict
     record); a sample that does not hold them is shown as logged."""
     try:
-        return responses_of(sample, repeats)
+        return responses_of(sample, benchmark, repeats)
     except SamplesError:
         return [text(logged_response(sample)) or ""]
 
@@ -115,71 +113,51 @@ def verdict_entry(rubric: Rubric, record: dict, judgement: str, response: int) -
     }
 
 
-def _judged(benchmark: Benchmark, record: Any) -> tuple[str, str | None, list[dict]]:
-    """(status, detail, verdicts) of a judged task's record."""
-    if not isinstance(record, dict):
-        return NOT_JUDGED, f"no verdict record ({VERDICT_METRIC}): a --predict_only run?", []
-    verdicts = []
-    if isinstance(record.get("verdicts"), dict):
-        for name, records in record["verdicts"].items():
-            judgement = benchmark.judgements.get(name)
-            for index, one in enumerate(records if judgement is not None else []):
-                verdicts.append(verdict_entry(judgement.rubric, one, name, index))
-    elif record.get("status") != "not_judged" and benchmark.judgements:
-        name, judgement = next(iter(benchmark.judgements.items()))
-        verdicts.append(verdict_entry(judgement.rubric, record, name, 0))
-    status = record.get("status")
-    if record.get("data_status", OK) != OK:
-        return DATA_ERROR, text(record.get("data_status")), verdicts
-    if status == "ok":
-        return STATUS_OK, None, verdicts
-    if status == "not_judged":
-        return NOT_JUDGED, "not judged", verdicts
-    return JUDGE_ERROR, text(status), verdicts
-
-
-def parsed_record(sample: dict, benchmark: Benchmark, headline: str | None) -> dict:
-    """A parsed task's record of an item: the headline's value where it is a record (MMSafeAware's
-    `total`), else the first logged record that names the item."""
-    keys = [headline, *sample] if headline else list(sample)
-    for key in keys:
-        value = sample.get(key)
-        if isinstance(value, dict) and any(name in value for name in benchmark.item_fields):
-            return value
-    return {}
-
-
-def _parsed(sample: dict, record: dict, benchmark: Benchmark) -> tuple[str, str | None, list[dict]]:
-    if sample.get("data_error_rate") == 100:
-        return DATA_ERROR, "data error (no usable image or prompt)", []
-    if "correct" not in record:
-        return NOT_JUDGED, "no parsed answer logged", []
-    shown = [name for name in record if name not in benchmark.item_fields and name != "correct"]
-    verdict = {
+def parse_entry(record: dict, response: int) -> dict:
+    """A parsed task's verdict: what the parser read, and whether that is the item's answer."""
+    shown = [name for name in record if name not in ("status", "parsed", "correct", "parser")]
+    return {
         "judgement": None,
-        "response": 0,
-        "status": "ok",
-        "outcome": "correct" if record["correct"] else "incorrect",
+        "response": response,
+        "status": record.get("status"),
+        "outcome": "correct" if record.get("correct") else "incorrect",
         "label_field": "parsed",
         "label": text(record.get("parsed")),
-        "fields": [[name, text(record[name])] for name in shown if name != "parsed"],
+        "fields": [[name, text(record[name])] for name in shown],
         "judge": f"parser {record['parser']}" if record.get("parser") else "parser",
         "error": None,
         "raw": None,
     }
-    return STATUS_OK, None, [verdict]
+
+
+def _status(benchmark: Benchmark, found: dict | None) -> tuple[str, str | None, list[dict]]:
+    """(status, detail, verdicts) of an item's record."""
+    if found is None:
+        return NOT_JUDGED, f"no record ({records.RECORD_METRIC}): a --predict_only run?", []
+    verdicts = []
+    for name, index, verdict in records.verdicts(found):
+        if name == records.PARSE:
+            verdicts.append(parse_entry(verdict, index))
+        elif (judgement := benchmark.judgements.get(name)) is not None:
+            verdicts.append(verdict_entry(judgement.rubric, verdict, name, index))
+    status = found.get("status")
+    if found.get("data_status", OK) != OK:
+        return DATA_ERROR, text(found.get("data_status")), verdicts
+    if status == records.OK:
+        return STATUS_OK, None, verdicts
+    if status == records.NOT_JUDGED:
+        return NOT_JUDGED, "not judged", verdicts
+    return JUDGE_ERROR, text(status), verdicts
 
 
 def item_of(view_run: ViewRun, run_index: int, line: int, sample: dict) -> dict:
     """The page's item for one sample (`line`: its 1-based line in the samples file)."""
     benchmark = view_run.benchmark
-    if benchmark.judged:
-        record = sample.get(VERDICT_METRIC)
-        status, detail, verdicts = _judged(benchmark, record)
-        record = record if isinstance(record, dict) else {}
-    else:
-        record = parsed_record(sample, benchmark, view_run.run.metadata.get("headline"))
-        status, detail, verdicts = _parsed(sample, record, benchmark)
+    found = records.record_of(sample, benchmark)
+    if found is None and sample.get("data_error_rate") == 100:  # an earlier parsed task logged no record
+        found = {"data_status": "data error (no usable image or prompt)", "verdicts": {}}
+    status, detail, verdicts = _status(benchmark, found)
+    record = found or {}
     several = len(benchmark.judgements) > 1
     labels = [
         f"{v['judgement']}: {v['outcome']}" if several else v["outcome"]
@@ -193,7 +171,7 @@ def item_of(view_run: ViewRun, run_index: int, line: int, sample: dict) -> dict:
         "doc": sample.get("doc_id"),
         "line": line,
         "query": query if isinstance(query, str) else text(query),
-        "answers": answers_of(sample, view_run.repeats),
+        "answers": answers_of(sample, benchmark, view_run.repeats),
         "status": status,
         "detail": detail,
         "categories": [[name, text(record[name])] for name in fields if record.get(name) is not None],

@@ -31,7 +31,7 @@ def doc_to_target(doc: dict) -> str:
 
 
 def score(doc: dict, responses: list[str], options) -> dict:
-    return metrics.per_sample_values(metrics.score_answer(doc, responses[0], options["parser"]))
+    return metrics.per_sample_values(doc, metrics.score_answer(doc, responses[0], options["parser"]))
 
 
 BENCHMARK = Benchmark(

@@ -17,6 +17,7 @@ import unicodedata
 
 from ...base.benchmark import Benchmark, Breakdown
 from ...base.data import DataSpec, HubDataset
+from ...base.records import RECORD_METRIC
 from ..siuo import dataset
 from ..siuo.benchmark import REVISION
 
@@ -50,16 +51,10 @@ def parse_choice(response: str | None) -> str | None:
 def score(doc: dict, responses: list[str], options) -> dict:
     parsed = parse_choice(responses[0])
     correct = parsed == doc["correct_option"]
-    record = {
-        "question_id": doc["question_id"],
-        "parsed": parsed,
-        "gold": doc["correct_option"],
-        "correct": correct,
-    }
     return {
         "accuracy": 100.0 if correct else 0.0,
         "unparsable_rate": 100.0 if parsed is None else 0.0,
-        "n_scored": record,
+        RECORD_METRIC: {"parsed": parsed, "gold": doc["correct_option"], "correct": correct},
     }
 
 
