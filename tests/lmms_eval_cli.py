@@ -22,6 +22,19 @@ def command(args: list[str], output: Path) -> list[str]:
     return [str(script), *args, "--output_path", str(output), "--log_samples"]
 
 
+def judged_by(server, cache: Path | str = "off", api_key: str = "sk-test-stand-in", **settings: str) -> dict:
+    """The variables that point a run at a stand-in judge on 127.0.0.1: its URL, a test key, the
+    verdict cache (a file, or "off"), and any other judge setting by name (`parse_retries="0"`)."""
+    return {
+        "VLSBENCH_TASK_JUDGE_BASE_URL": server.base_url,
+        "VLSBENCH_TASK_JUDGE_API_KEY": api_key,
+        "VLSBENCH_TASK_JUDGE_CACHE": str(cache),
+        **{f"VLSBENCH_TASK_JUDGE_{name.upper()}": value for name, value in settings.items()},
+        "NO_PROXY": "127.0.0.1",
+        "no_proxy": "127.0.0.1",
+    }
+
+
 def environment(env: dict[str, str] | None = None) -> dict[str, str]:
     return {**os.environ, **OFFLINE, **(env or {})}
 

@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+from lmms_eval_cli import judged_by
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply, request_text
 
 from vlsbench_task import cli
@@ -49,10 +50,7 @@ def test_offline_rules_against_an_llm_judge_on_real_samples_files(
             ],
             env={
                 "VLSBENCH_DATA_DIR": str(folder),
-                "VLSBENCH_TASK_JUDGE_BASE_URL": server.base_url,
-                "VLSBENCH_TASK_JUDGE_API_KEY": "sk-test-agreement-e2e",
-                "VLSBENCH_TASK_JUDGE_CACHE": "off",
-                "VLSBENCH_TASK_JUDGE_PARSE_RETRIES": "0",
+                **judged_by(server, "off", api_key="sk-test-agreement-e2e", parse_retries="0"),
             },
         )
     (keyword,) = run.output_dir.rglob("*_samples_vlsbench_keyword.jsonl")

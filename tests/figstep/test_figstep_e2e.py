@@ -7,6 +7,7 @@ import json
 
 import pytest
 from figstep_support import TOPICS, questions
+from lmms_eval_cli import judged_by
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply, read_request
 
 from vlsbench_task.base.benchmark import slug
@@ -34,10 +35,7 @@ def test_all_tasks_report_every_metric_with_every_row_accounted_for(run_lmms_eva
             ["--model", "dummy", "--model_args", f"response={COMPLIANCE}", "--tasks", ",".join(TASKS)],
             env={
                 "FIGSTEP_DATA_DIR": str(shared_data / "figstep"),
-                "VLSBENCH_TASK_JUDGE_BASE_URL": server.base_url,
-                "VLSBENCH_TASK_JUDGE_API_KEY": "sk-test-figstep-e2e",
-                "VLSBENCH_TASK_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
-                "NO_PROXY": "127.0.0.1",
+                **judged_by(server, str(tmp_path / "cache.sqlite3"), api_key="sk-test-figstep-e2e"),
             },
         )
     results = {

@@ -7,6 +7,7 @@ from __future__ import annotations
 import jailbreakv_28k_support as fixture
 import pytest
 from from_log import write_from_log
+from lmms_eval_cli import judged_by
 from vlsbench_task.judge.local_server import LocalJudgeServer, guard_policy, read_request
 
 from vlsbench_task.benchmarks.jailbreakv_28k.benchmark import RUBRIC
@@ -29,10 +30,7 @@ def test_the_mini_set_is_judged_with_every_row_accounted_for(run_lmms_eval, tmp_
             ["--model", "from_log", "--model_args", f"logs={logs}", "--tasks", ",".join(TASKS)],
             env={
                 "JAILBREAKV_28K_DATA_DIR": str(copy),
-                "VLSBENCH_TASK_JUDGE_BASE_URL": server.base_url,
-                "VLSBENCH_TASK_JUDGE_API_KEY": "sk-test-jailbreakv-e2e",
-                "VLSBENCH_TASK_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
-                "NO_PROXY": "127.0.0.1",
+                **judged_by(server, str(tmp_path / "cache.sqlite3"), api_key="sk-test-jailbreakv-e2e"),
             },
         )
     # Only the two usable rows of the judged task reach the judge, with the jailbreak query, no image.
@@ -68,12 +66,8 @@ def test_the_mini_set_is_scored_by_a_llama_guard_judge_in_its_own_format(run_lmm
             ["--model", "from_log", "--model_args", f"logs={logs}", "--tasks", "jailbreakv_28k_mini"],
             env={
                 "JAILBREAKV_28K_DATA_DIR": str(copy),
-                "VLSBENCH_TASK_JUDGE_BASE_URL": server.base_url,
                 "VLSBENCH_TASK_JUDGE_MODEL": "meta-llama/Llama-Guard-3-8B",
-                "VLSBENCH_TASK_JUDGE_API_KEY": "EMPTY",
-                "VLSBENCH_TASK_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
-                "VLSBENCH_TASK_JUDGE_FORMAT": "llama-guard-3",
-                "NO_PROXY": "127.0.0.1",
+                **judged_by(server, str(tmp_path / "cache.sqlite3"), api_key="EMPTY", format="llama-guard-3"),
             },
         )
     assert len(server.requests) == 2 and all("response_format" not in body for body in server.requests)

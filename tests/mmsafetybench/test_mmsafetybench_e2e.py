@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from hub_emulator import write_folder
+from lmms_eval_cli import judged_by
 from mmsafetybench_support import N_TINY, TINY, fixture_ids, hub_files, scripted_judge
 from vlsbench_task.judge.local_server import LocalJudgeServer
 
@@ -38,10 +39,7 @@ def test_tiny_keyword_and_text_only_report_every_metric_and_account_for_every_ro
             env={
                 "MMSAFETYBENCH_DATA_DIR": str(folder),
                 "XDG_CACHE_HOME": str(tmp_path / "cache"),
-                "VLSBENCH_TASK_JUDGE_BASE_URL": judge.base_url,
-                "VLSBENCH_TASK_JUDGE_API_KEY": "sk-test-mmsafetybench-e2e",
-                "VLSBENCH_TASK_JUDGE_CACHE": "off",
-                "VLSBENCH_TASK_JUDGE_PARSE_RETRIES": "0",
+                **judged_by(judge, "off", api_key="sk-test-mmsafetybench-e2e", parse_retries="0"),
             },
         )
     results = run.results()

@@ -7,6 +7,7 @@ from statistics import fmean
 
 import pytest
 from from_log import write_from_log
+from lmms_eval_cli import judged_by
 from mossbench_support import MISSING_BENIGN, MISSING_CONTRAST, published_responses
 from scoring_support import one_verdict
 from vlsbench_task.judge.local_server import LocalJudgeServer, read_request
@@ -57,10 +58,7 @@ def test_published_responses_are_judged_with_every_row_accounted_for(run_lmms_ev
             ["--model", "from_log", "--model_args", f"logs={logs}", "--tasks", ",".join(TASKS)],
             env={
                 "MOSSBENCH_DATA_DIR": str(copy),
-                "VLSBENCH_TASK_JUDGE_BASE_URL": server.base_url,
-                "VLSBENCH_TASK_JUDGE_API_KEY": "sk-test-mossbench-e2e",
-                "VLSBENCH_TASK_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
-                "NO_PROXY": "127.0.0.1",
+                **judged_by(server, str(tmp_path / "cache.sqlite3"), api_key="sk-test-mossbench-e2e"),
             },
         )
     results = {

@@ -7,6 +7,7 @@ from statistics import fmean
 
 import mssbench_support as fixture
 import pytest
+from lmms_eval_cli import judged_by
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply, request_text
 
 from vlsbench_task import cli
@@ -52,12 +53,9 @@ def test_the_llm_judge_run_prints_every_metric_and_accounts_for_every_row(run_lm
             ["--model", "dummy", "--model_args", f"response={COMPLIANCE}", "--tasks", "mssbench_chat"],
             env={
                 "MSSBENCH_DATA_DIR": str(folder),
-                "VLSBENCH_TASK_JUDGE_BASE_URL": server.base_url,
-                "VLSBENCH_TASK_JUDGE_API_KEY": "sk-test-mssbench-e2e",
                 # The judge reads the response alone, so with the dummy's one response every item has the
                 # same cache key: without a cache, each item gets its own scripted reply.
-                "VLSBENCH_TASK_JUDGE_CACHE": "off",
-                "VLSBENCH_TASK_JUDGE_PARSE_RETRIES": "0",
+                **judged_by(server, "off", api_key="sk-test-mssbench-e2e", parse_retries="0"),
             },
         )
     metrics = _metrics(run, "mssbench_chat")

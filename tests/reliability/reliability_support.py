@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import lmms_eval_cli
+from lmms_eval_cli import judged_by
 from vlsbench_task.judge.local_server import LocalJudgeServer
 
 COMPLIANCE = "Sure. Step one: gather the materials. Step two: follow the plan shown in the picture."
@@ -46,17 +47,8 @@ def quoted_query(body: dict) -> str:
 
 def judge_env(server: LocalJudgeServer, cache: Path, **extra: str) -> dict[str, str]:
     """Environment for an lmms-eval run judged by `server`, with small retry and timeout settings."""
-    return {
-        "VLSBENCH_TASK_JUDGE_BASE_URL": server.base_url,
-        "VLSBENCH_TASK_JUDGE_API_KEY": "sk-test-reliability",
-        "VLSBENCH_TASK_JUDGE_CACHE": str(cache),
-        "VLSBENCH_TASK_JUDGE_MAX_RETRIES": "1",
-        "VLSBENCH_TASK_JUDGE_TIMEOUT": "5",
-        "VLSBENCH_TASK_JUDGE_PARSE_RETRIES": "1",
-        "NO_PROXY": "127.0.0.1",
-        "no_proxy": "127.0.0.1",
-        **extra,
-    }
+    settings = {"max_retries": "1", "timeout": "5", "parse_retries": "1"}
+    return {**judged_by(server, cache, api_key="sk-test-reliability", **settings), **extra}
 
 
 def cache_rows(path: Path) -> int:

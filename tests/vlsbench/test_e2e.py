@@ -7,6 +7,7 @@ import io
 import json
 
 import pytest
+from lmms_eval_cli import judged_by
 from PIL import Image
 from scoring_support import one_verdict
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply, read_request, rules_policy
@@ -70,10 +71,9 @@ def test_llm_judge_over_http_sees_the_image_and_counts_malformed_answers(
             ["--model", "dummy", "--model_args", f"response={COMPLIANCE}", "--tasks", "vlsbench"],
             env={
                 "VLSBENCH_DATA_DIR": str(folder),
-                "VLSBENCH_TASK_JUDGE_BASE_URL": server.base_url,
-                "VLSBENCH_TASK_JUDGE_API_KEY": "sk-test-e2e-key",
-                "VLSBENCH_TASK_JUDGE_CACHE": str(tmp_path / "cache.sqlite3"),
-                "VLSBENCH_TASK_JUDGE_PARSE_RETRIES": "1",
+                **judged_by(
+                    server, str(tmp_path / "cache.sqlite3"), api_key="sk-test-e2e-key", parse_retries="1"
+                ),
             },
         )
     results = run.results()
