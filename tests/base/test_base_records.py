@@ -3,11 +3,11 @@ the reader (base/records.py) reads it, and the records that earlier versions log
 
 from __future__ import annotations
 
-from vlsbench_task.benchmarks.siuo.mcqa.benchmark import BENCHMARK as SIUO_MCQA
 from vlsbench_task.judge.schema import Status, Verdict
 
 from vlsbench_task.base import records, scoring
 from vlsbench_task.benchmarks.mmsafeaware.benchmark import BENCHMARK as MMSAFEAWARE
+from vlsbench_task.benchmarks.siuo_mcqa.benchmark import BENCHMARK as SIUO_MCQA
 from vlsbench_task.benchmarks.vlsbench.benchmark import BENCHMARK, LABELS, RUBRIC
 
 DOC = {"row": 3, "instruction_id": "17", "category": "Privacy", "sub_category": "Data", "data_status": "ok"}
