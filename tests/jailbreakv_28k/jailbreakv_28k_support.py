@@ -7,6 +7,7 @@ import csv
 import io
 from pathlib import Path
 
+from hub_emulator import write_folder
 from PIL import Image
 
 COLUMNS = ("id", "jailbreak_query", "redteam_query", "format", "policy", "image_path", "from",
@@ -65,10 +66,7 @@ def hub_files(missing: tuple[str, ...] = ()) -> dict[str, bytes]:
 
 
 def build(folder: Path, missing: tuple[str, ...] = ()) -> Path:
-    for name, data in hub_files(missing).items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(data)
-    return folder
+    return write_folder(folder, hub_files(missing))
 
 
 def data_env(shared: Path, folder: Path) -> dict[str, str]:

@@ -8,6 +8,7 @@ import io
 import json
 from pathlib import Path
 
+from hub_emulator import write_folder
 from PIL import Image
 
 UNSAFE = [
@@ -95,11 +96,8 @@ def image_files(missing: tuple[str, ...] = ()) -> dict[str, bytes]:
 
 def build(folder: Path, missing: tuple[str, ...] = ()) -> Path:
     """A local copy, as VLGUARD_DATA_DIR would point at."""
-    files = {**json_files(), **{f"test/{name}": data for name, data in image_files(missing).items()}}
-    for name, data in files.items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(data)
-    return folder
+    images = {f"test/{name}": data for name, data in image_files(missing).items()}
+    return write_folder(folder, {**json_files(), **images})
 
 
 def data_env(shared: Path, folder: Path) -> dict[str, str]:
