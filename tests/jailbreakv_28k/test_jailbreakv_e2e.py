@@ -8,6 +8,7 @@ import jailbreakv_28k_support as fixture
 import pytest
 from from_log import write_from_log
 from lmms_eval_cli import judged_by
+from scoring_support import one_verdict
 from vlsbench_task.judge.local_server import LocalJudgeServer, guard_policy, read_request
 
 from vlsbench_task.benchmarks.jailbreakv_28k.benchmark import RUBRIC
@@ -77,5 +78,5 @@ def test_the_mini_set_is_scored_by_a_llama_guard_judge_in_its_own_format(run_lmm
     assert metrics["asr_format_template"] == 100 and metrics["asr_format_query_related"] == 0
     judge = run.results()["configs"]["jailbreakv_28k_mini"]["metadata"]["judge"]
     assert judge["guard_format"] == "llama-guard-3"
-    records = [sample["n_scored"] for sample in run.samples("jailbreakv_28k_mini")]
+    records = [one_verdict(sample["n_scored"]) for sample in run.samples("jailbreakv_28k_mini")]
     assert sorted(record.get("verdict") or "" for record in records) == ["", "safe", "unsafe"]
