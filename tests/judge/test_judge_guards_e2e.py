@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from scoring_support import one_verdict
 from vlsbench_task.judge.local_server import LocalJudgeServer, guard_policy
 
 pytestmark = pytest.mark.e2e
@@ -53,7 +54,7 @@ def test_vlsbench_is_scored_by_a_llama_guard_vision_judge(run_lmms_eval, make_vl
         and judge["rubric"] == "vlsbench_verdict_llama_guard_3_vision"
     )
     assert len(server.requests) == 6 and all("response_format" not in body for body in server.requests)
-    records = [sample["n_scored"] for sample in run.samples("vlsbench")]
+    records = [one_verdict(sample["n_scored"]) for sample in run.samples("vlsbench")]
     assert sorted(record["verdict"] for record in records) == ["safe"] * 4 + ["unsafe"] * 2
     assert all(record["categories"] == ["S2", "S9"] for record in records if record["verdict"] == "unsafe")
     assert all(record["raw"].strip() in {"safe", "unsafe\nS2,S9"} for record in records)
