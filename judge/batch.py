@@ -4,10 +4,12 @@ half the live price, answered within 24 hours.
 The items the cache cannot answer become the lines of a batch file (or several: OpenAI takes at
 most 50,000 lines and 200 MB a file), each the body the live judge would send (the backend's own
 request builder: same rubric, messages, image and structured output) under the item's cache key
-as `custom_id`. The file is uploaded (Files API), a batch created on /v1/chat/completions with a
-24 h window, and its id written to the ledger beside the cache before it is waited for. Answers
-are read with the live judge's parser and committed to the cache; then they leave the ledger. A
-run killed while waiting finds its batches there and waits for them again instead of paying twice.
+as `custom_id`. The file is uploaded (Files API) and written to the ledger beside the cache; then
+a batch is created on /v1/chat/completions with a 24 h window, and the ledger keeps it under its id
+before it is waited for. Answers are read with the live judge's parser and committed to the cache;
+then they leave the ledger. A run killed while waiting finds its batches there and waits for them
+again instead of paying twice. One killed before it wrote the batch's id finds the batch by its
+input file, or creates it from the file already uploaded.
 
 Lines the batch failed (an HTTP error, an unparsable answer) or never ran (it expired, was
 cancelled or failed validation) are judged live, or left as errors for the next run's batch, as
@@ -73,6 +75,15 @@ class BatchLedger:
 
     def add(self, batch_id: str, entry: dict) -> None:
         self._update(lambda batches: batches.__setitem__(batch_id, entry))
+
+    def started(self, file_id: str, batch: Batch) -> None:
+        """The uploaded file `file_id` (an entry kept under its id) is now the batch `batch`."""
+
+        def change(batches: dict[str, dict]) -> None:
+            if file_id in batches:
+                batches[batch.id] = {**batches.pop(file_id), "created_at": batch.created_at}
+
+        self._update(change)
 
     def settle(self, batch_id: str, keys: Sequence[str]) -> None:
         """The verdicts of `keys` are in the cache (or given up): the batch owes them no more."""
@@ -177,12 +188,16 @@ class BatchJudge:
         """The records of the batches in the ledger, by batch id, that answer some of `first`."""
         batches = {}
         for batch_id, entry in self.ledger.batches().items():
-            if entry["server"] == self.server and any(key in first for key in entry["items"]):
-                batches[batch_id] = entry["items"]
-                print(
-                    f"resuming batch {batch_id} ({len(entry['items'])} items), kept in {self.ledger.path}",
-                    file=sys.stderr,
-                )
+            if entry["server"] != self.server or not any(key in first for key in entry["items"]):
+                continue
+            if batch_id == entry["input_file_id"]:  # a run stopped before it wrote the batch's id
+                batches.update(self._start(batch_id, entry["items"], entry["uploaded_at"]))
+                continue
+            batches[batch_id] = entry["items"]
+            print(
+                f"resuming batch {batch_id} ({len(entry['items'])} items), kept in {self.ledger.path}",
+                file=sys.stderr,
+            )
         return batches
 
     def _submit(self, todo: dict[str, JudgeItem]) -> dict[str, dict[str, dict]]:
@@ -207,38 +222,62 @@ class BatchJudge:
         return batches
 
     def _send(self, lines: _BatchFile) -> dict[str, dict[str, dict]]:
-        """Uploads a batch file and creates its batch; its id goes to the ledger before anything else."""
+        """Uploads a batch file and starts its batch; the file's id goes to the ledger first."""
         with lines.file:
             lines.file.seek(0)
             try:
                 uploaded = self.client.files.create(
                     file=("vlsbench_judge_batch.jsonl", lines.file), purpose="batch", timeout=UPLOAD_TIMEOUT_S
                 )
-                batch = self.client.batches.create(
-                    input_file_id=uploaded.id,
-                    endpoint="/v1/chat/completions",
-                    completion_window="24h",
-                    metadata={"made_by": "vlsbench_task", "judge_model": self.settings.model},
-                )
             except openai.APIError as error:
-                # Not a line the batch failed: judging every item live instead would cost the full
-                # price unasked, so they stay errors (not cached) for the next run to send again.
-                message = self.settings.redact(
-                    f"could not create a batch ({type(error).__name__}: {error}); a server without "
-                    "OpenAI's Batch API judges with VLSBENCH_TASK_JUDGE_MODE=live"
-                )[:500]
-                print(message, file=sys.stderr)
-                for key, record in lines.records.items():
-                    self.decided[key] = Verdict(status=Status.ERROR, error=message, **record)
+                self._give_up(lines.records, error)
                 return {}
-        entry = {"server": self.server, "input_file_id": uploaded.id, "created_at": batch.created_at}
-        self.ledger.add(batch.id, {**entry, "items": lines.records})
+        entry = {"server": self.server, "input_file_id": uploaded.id, "uploaded_at": uploaded.created_at}
+        self.ledger.add(uploaded.id, {**entry, "items": lines.records})
+        return self._start(uploaded.id, lines.records)
+
+    def _start(self, file_id: str, records: dict[str, dict], uploaded_at: int | None = None) -> dict:
+        """The batch of an uploaded file, by id, with its records: found among the server's batches
+        (when resuming: `uploaded_at` given), or else created; the ledger then keeps its id."""
+        try:
+            found = self._batch_of(file_id, uploaded_at) if uploaded_at is not None else None
+            batch = found or self.client.batches.create(
+                input_file_id=file_id,
+                endpoint="/v1/chat/completions",
+                completion_window="24h",
+                metadata={"made_by": "vlsbench_task", "judge_model": self.settings.model},
+            )
+        except openai.APIError as error:
+            self.ledger.settle(file_id, list(records))
+            self._give_up(records, error)
+            return {}
+        self.ledger.started(file_id, batch)
         print(
-            f"created batch {batch.id} of {len(lines.records)} requests; its id is kept in "
-            f"{self.ledger.path} until its answers are in the cache",
+            f"{'found' if found else 'created'} batch {batch.id} of {len(records)} requests; its id is "
+            f"kept in {self.ledger.path} until its answers are in the cache",
             file=sys.stderr,
         )
-        return {batch.id: lines.records}
+        return {batch.id: records}
+
+    def _batch_of(self, file_id: str, uploaded_at: int) -> Batch | None:
+        """The server's batch of the input file `file_id`, if one was created."""
+        for batch in self.client.batches.list(limit=100):  # newest first, page by page
+            if batch.input_file_id == file_id:
+                return batch
+            if batch.created_at < uploaded_at:  # made before the file was: the rest are older still
+                return None
+        return None
+
+    def _give_up(self, records: dict[str, dict], error: openai.APIError) -> None:
+        """No batch for these items. Not a line the batch failed: judging them live instead would
+        cost the full price unasked, so they stay errors (not cached) for the next run to send again."""
+        message = self.settings.redact(
+            f"could not create a batch ({type(error).__name__}: {error}); a server without "
+            "OpenAI's Batch API judges with VLSBENCH_TASK_JUDGE_MODE=live"
+        )[:500]
+        print(message, file=sys.stderr)
+        for key, record in records.items():
+            self.decided[key] = Verdict(status=Status.ERROR, error=message, **record)
 
     def _wait(self, batches: dict[str, dict], desc: str) -> dict[str, Batch]:
         """Each batch once it has ended, looked at every VLSBENCH_TASK_JUDGE_BATCH_POLL seconds."""

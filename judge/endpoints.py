@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from .limits import MAX_RETRY_AFTER_S
@@ -22,8 +21,9 @@ MAX_REST_S = MAX_RETRY_AFTER_S
 
 @dataclass
 class Endpoint:
-    client: object  # what `make_client` built for this endpoint's settings
+    settings: JudgeSettings  # the judge's settings, with this endpoint's URL
     public_url: str  # without credentials: safe to record
+    client: object = None  # the backend's client of this endpoint, while it judges
     in_flight: int = 0
     failures: int = 0  # requests that failed here, for the run totals
     failures_in_a_row: int = 0
@@ -31,9 +31,9 @@ class Endpoint:
 
 
 class EndpointPool:
-    def __init__(self, settings: JudgeSettings, make_client: Callable[[JudgeSettings], object]):
+    def __init__(self, settings: JudgeSettings):
         self.endpoints = [
-            Endpoint(client=make_client(each), public_url=public_url(each.base_url or ""))
+            Endpoint(settings=each, public_url=public_url(each.base_url or ""))
             for each in settings.endpoint_settings()
         ]
         self.several = len(self.endpoints) > 1

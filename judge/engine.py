@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import hashlib
 import sys
 import time
-from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from collections.abc import Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from tqdm import tqdm
 
@@ -110,60 +112,80 @@ class JudgeEngine:
         return self.judge_live(items, desc)
 
     def judge_live(self, items: Sequence[JudgeItem], desc: str = "Judging") -> tuple[list[Verdict], RunStats]:
-        """judge_all, one request (or a few) per item."""
+        """judge_all, one request (or a few) per item, VLSBENCH_TASK_JUDGE_CONCURRENCY at once: each
+        item a task of one event loop, so 128 in flight cost no more CPU than 32."""
         started = time.monotonic()
         failures_before = self.backend.endpoint_failures()
-        verdicts: list[Verdict | None] = [None] * len(items)
-        problems = requests = 0
-        with (
-            ThreadPoolExecutor(max_workers=self.settings.concurrency, thread_name_prefix="judge") as pool,
-            tqdm(total=len(items), desc=desc, unit="item", file=sys.stderr, dynamic_ncols=True) as bar,
-        ):
-            futures = {pool.submit(self.judge_one, item): index for index, item in enumerate(items)}
-            try:
-                for future in as_completed(futures):
-                    verdict = future.result()
-                    verdicts[futures[future]] = verdict
-                    problems += not verdict.ok
-                    requests += verdict.requests
-                    bar.update()
-                    rate = requests / max(time.monotonic() - started, 1e-9)
-                    bar.set_postfix(errors=problems, requests_per_s=f"{rate:.1f}", refresh=False)
-            except KeyboardInterrupt:
-                self._interrupt(pool, list(futures))
-                raise  # leaving the `with` waits for the requests in flight, no more
+        with tqdm(total=len(items), desc=desc, unit="item", file=sys.stderr, dynamic_ncols=True) as bar:
+            verdicts = _run(self._judge_live(items, bar, started))
         failures = {
             url: count - failures_before.get(url, 0)
             for url, count in self.backend.endpoint_failures().items()
         }
         return verdicts, RunStats.of(verdicts, time.monotonic() - started, failures)
 
-    def _interrupt(self, pool: ThreadPoolExecutor, futures: list[Future]) -> None:
+    async def _judge_live(self, items: Sequence[JudgeItem], bar: tqdm, started: float) -> list[Verdict]:
+        verdicts: list[Verdict] = [None] * len(items)  # type: ignore[list-item]  # all set on return
+        slots = asyncio.Semaphore(self.settings.concurrency)
+        sending: set[int] = set()  # items that took a slot: in flight, or done
+        totals = collections.Counter()
+
+        async def judge(index: int, item: JudgeItem) -> None:
+            async with slots:
+                sending.add(index)
+                verdicts[index] = verdict = await self._verdict_of(item)
+            totals["problems"] += not verdict.ok
+            totals["requests"] += verdict.requests
+            bar.update()
+            rate = totals["requests"] / max(time.monotonic() - started, 1e-9)
+            bar.set_postfix(errors=totals["problems"], requests_per_s=f"{rate:.1f}", refresh=False)
+
+        async with self.backend.connected():
+            tasks = [asyncio.create_task(judge(index, item)) for index, item in enumerate(items)]
+            try:
+                if tasks:  # not gather: a Ctrl-C must not cancel the items in flight
+                    await asyncio.wait(tasks)
+            except asyncio.CancelledError:  # how asyncio.run delivers the first Ctrl-C
+                await self._interrupt(tasks, sending)
+                raise  # asyncio.run raises KeyboardInterrupt
+        for task in tasks:
+            task.result()  # a bug past _verdict_of's own handling surfaces here
+        return verdicts
+
+    async def _interrupt(self, tasks: list[asyncio.Task], sending: set[int]) -> None:
         """The first Ctrl-C: queued items are dropped and no request starts any more (SDK retries
         included), so only the requests in flight are waited for, each within VLSBENCH_TASK_JUDGE_TIMEOUT.
         Every verdict is committed to the cache as it arrives: a rerun resumes from there."""
         self.limiter.interrupt()
-        pool.shutdown(wait=False, cancel_futures=True)
-        judged = sum(future.done() and not future.cancelled() for future in futures)
-        dropped = sum(future.cancelled() for future in futures)
+        judged = sum(task.done() for task in tasks)
+        queued = [task for index, task in enumerate(tasks) if index not in sending]
+        for task in queued:
+            task.cancel()
+        in_flight = [task for task in tasks if not task.done() and task not in queued]
         print(
-            f"\nJudging interrupted: {judged} of {len(futures)} items judged, {dropped} queued ones dropped; "
-            f"waiting for the {len(futures) - judged - dropped} in flight (at most "
-            f"{self.settings.timeout_s:g} s). Verdicts are in the cache: run again to resume.",
+            f"\nJudging interrupted: {judged} of {len(tasks)} items judged, {len(queued)} queued ones dropped; "
+            f"waiting for the {len(in_flight)} in flight (at most {self.settings.timeout_s:g} s). "
+            "Verdicts are in the cache: run again to resume.",
             file=sys.stderr,
             flush=True,
         )
+        if in_flight:
+            await asyncio.wait(in_flight, timeout=self.settings.timeout_s + 1)
+        for task in tasks:
+            task.cancel()  # what is still running: a request past its timeout
+            if task.done() and not task.cancelled():
+                task.exception()  # Interrupted, raised at a retry: retrieved, so asyncio logs nothing
 
-    def judge_one(self, item: JudgeItem) -> Verdict:
+    async def _verdict_of(self, item: JudgeItem) -> Verdict:
         try:
-            return self._judge_one(item)
+            return await self._judge_one(item)
         except Exception as error:  # a bug or an SDK surprise costs this item, not the whole batch
             message = self.settings.redact(f"unexpected {type(error).__name__}: {error}")[:500]
             return Verdict(status=Status.ERROR, backend=self.backend.name, error=message)
 
-    def _judge_one(self, item: JudgeItem) -> Verdict:
+    async def _judge_one(self, item: JudgeItem) -> Verdict:
         if not self.backend.remote:
-            return self.backend.judge(item, None)
+            return await self.backend.judge(item, None)
         found = self.lookup(item)
         if isinstance(found, Verdict):
             return found
@@ -171,7 +193,7 @@ class JudgeEngine:
         image = self.prepare(raw)
         if isinstance(image, Verdict):
             return image
-        verdict = self.backend.judge(item, image)
+        verdict = await self.backend.judge(item, image)
         if self.cache is not None:
             self.cache.put(key, verdict)
         return verdict
@@ -206,3 +228,17 @@ class JudgeEngine:
         return Verdict(
             status=Status.ERROR, backend=self.backend.name, error=f"image unusable for the judge: {error}"
         )
+
+
+T = TypeVar("T")
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run `coroutine` to its end in an event loop of its own (Ctrl-C handled by asyncio.run)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    # Called from inside an event loop (a notebook, an async caller): judge in a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()

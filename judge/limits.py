@@ -3,6 +3,7 @@ adaptive pace for a judge that throttles (429) without limits being configured."
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import threading
 import time
@@ -14,6 +15,7 @@ DECREASE = 0.7  # after a 429, the pace is this share of the rate that drew it
 INCREASE = 0.005  # and grows back by this share a request: about 70 requests to regain it
 RATE_SAMPLE_S = 10.0  # the rate that drew a 429 is measured over this much of the past
 MIN_PACE_RPM = 1.0
+INTERRUPT_POLL_S = 0.25  # a request waiting for the limits notices an interrupt this soon
 
 
 MAX_RETRY_AFTER_S = 30.0
@@ -67,7 +69,7 @@ class Bucket:
         self.level -= amount
 
 
-_budgets: dict[tuple, tuple[threading.Condition, Bucket | None, Bucket | None]] = {}
+_budgets: dict[tuple, tuple[threading.Lock, Bucket | None, Bucket | None]] = {}
 _budgets_lock = threading.Lock()
 
 
@@ -78,7 +80,7 @@ def _per_minute_budget(rpm: int | None, tpm: int | None, share: tuple | None):
 
     def fresh():
         requests = Bucket.for_limit(rpm, at_least=2) if rpm else None
-        return threading.Condition(), requests, Bucket.for_limit(tpm, at_least=1) if tpm else None
+        return threading.Lock(), requests, Bucket.for_limit(tpm, at_least=1) if tpm else None
 
     if share is None or not (rpm or tpm):
         return fresh()
@@ -109,7 +111,7 @@ class RateLimiter:
         share: tuple | None = None,
     ):
         self.rpm, self.tpm, self.max_tokens_total = rpm, tpm, max_tokens_total
-        self._condition, self._requests, self._tokens = _per_minute_budget(rpm, tpm, share)
+        self._lock, self._requests, self._tokens = _per_minute_budget(rpm, tpm, share)
         self._pace: Bucket | None = None  # set by the first 429
         self._not_before = 0.0
         self._recent: collections.deque[float] = collections.deque()  # request times, last RATE_SAMPLE_S
@@ -119,20 +121,25 @@ class RateLimiter:
 
     def check_budget(self) -> None:
         """Raise BudgetExhausted once VLSBENCH_TASK_JUDGE_MAX_TOKENS_TOTAL tokens have been spent."""
-        with self._condition:
+        with self._lock:
             if self.max_tokens_total is not None and self.tokens_total >= self.max_tokens_total:
                 raise BudgetExhausted(
                     f"token budget of {self.max_tokens_total} (VLSBENCH_TASK_JUDGE_MAX_TOKENS_TOTAL) spent"
                 )
 
-    def acquire(self, tokens: int = 0) -> None:
+    async def acquire(self, tokens: int = 0) -> None:
         """Wait until one more request of `tokens` fits the limits; raise Interrupted after interrupt()."""
-        with self._condition:
-            while not self._interrupted and (wait := self._wait_s(time.monotonic(), tokens)) > 0:
-                self._condition.wait(timeout=wait)
+        while (wait := self._take(tokens)) > 0:
+            await asyncio.sleep(min(wait, INTERRUPT_POLL_S))
+
+    def _take(self, tokens: int) -> float:
+        """0 with one request of `tokens` taken from the limits, or the seconds until it would fit."""
+        with self._lock:
             if self._interrupted:
                 raise Interrupted("judging was interrupted")
             now = time.monotonic()
+            if (wait := self._wait_s(now, tokens)) > 0:
+                return wait
             for bucket, amount in ((self._requests, 1), (self._tokens, tokens), (self._pace, 1)):
                 if bucket is not None:
                     bucket.take(now, amount)
@@ -141,29 +148,27 @@ class RateLimiter:
             self._recent.append(now)
             while self._recent[0] < now - RATE_SAMPLE_S:
                 self._recent.popleft()
+            return 0.0
 
-    def pause(self, seconds: float) -> None:
-        """Sleep `seconds` (a backoff), or raise Interrupted as soon as judging is interrupted."""
+    async def pause(self, seconds: float) -> None:
+        """Sleep `seconds` (a backoff), or raise Interrupted soon after judging is interrupted."""
         deadline = time.monotonic() + seconds
-        with self._condition:
-            while not self._interrupted and (left := deadline - time.monotonic()) > 0:
-                self._condition.wait(timeout=left)
-            if self._interrupted:
-                raise Interrupted("judging was interrupted")
+        while not self._interrupted and (left := deadline - time.monotonic()) > 0:
+            await asyncio.sleep(min(left, INTERRUPT_POLL_S))
+        if self._interrupted:
+            raise Interrupted("judging was interrupted")
 
     def interrupt(self) -> None:
         """No request starts from now on, also none waiting for the per-minute limits."""
-        with self._condition:
+        with self._lock:
             self._interrupted = True
-            self._condition.notify_all()
 
     def record_tokens(self, tokens: int, reserved: int = 0) -> None:
         """The tokens an answer reports; what exceeds the reservation is charged to the TPM bucket."""
-        with self._condition:
+        with self._lock:
             self.tokens_total += tokens
             if self._tokens is not None and tokens > reserved:
                 self._tokens.take(time.monotonic(), tokens - reserved)
-            self._condition.notify_all()
 
     def throttled(self, retry_after_s: float | None) -> None:
         """The judge answered 429. No request starts before its Retry-After (1 s if it gave none);
@@ -171,7 +176,7 @@ class RateLimiter:
         back by INCREASE a request. The threads turned away come back one by one, not together (no
         thundering herd), and the pace settles just under what the judge allows. The 429s of
         requests sent before the first one was seen cut the pace once, not once each."""
-        with self._condition:
+        with self._lock:
             now = time.monotonic()
             self.throttles += 1
             if now < self._not_before:  # already holding back for an earlier 429

@@ -1,10 +1,13 @@
 """The Files and Batches endpoints of OpenAI's API as the openai SDK talks to them, for
-judge/local_server.py: upload (multipart), create, retrieve, a file's content, cancel.
+judge/local_server.py: upload (multipart), create, retrieve, list (newest first, by pages), a
+file's content, cancel.
 
 A batch answers its lines through the server's policy, the one its live requests go to, a share
 of them each time it is retrieved (`steps` retrieves to finish), so a progress bar has something
 to show. Lines answered 200 go to the output file, others to the error file, as OpenAI writes
 them. `expire_after` lines in, a batch expires: the rest go to the error file as `batch_expired`.
+With `invalid` set, every batch fails validation with that message, as OpenAI's does for a file
+it cannot take.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import json
 import math
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -33,19 +37,25 @@ class StandInBatch:
     failed: list[dict] = field(default_factory=list)
     output_file_id: str | None = None
     error_file_id: str | None = None
+    errors: list[dict] = field(default_factory=list)  # why it failed validation
 
 
 class BatchStandIn:
-    def __init__(self, answer: Answer, steps: int = 2, expire_after: int | None = None):
-        self.answer, self.steps, self.expire_after = answer, steps, expire_after
+    def __init__(
+        self, answer: Answer, steps: int = 2, expire_after: int | None = None, invalid: str | None = None
+    ):
+        self.answer, self.steps, self.expire_after, self.invalid = answer, steps, expire_after, invalid
         self.files: dict[str, bytes] = {}
         self.batches: dict[str, StandInBatch] = {}
         self.retrieves = 0
         self._lock = threading.Lock()
 
     def handle(self, method: str, path: str, content_type: str, raw: bytes) -> tuple[int, bytes]:
-        parts = path.removeprefix("/v1/").strip("/").split("/")
+        url = urllib.parse.urlsplit(path)
+        parts = url.path.removeprefix("/v1/").strip("/").split("/")
         with self._lock:
+            if method == "GET" and parts == ["batches"]:
+                return 200, json.dumps(self._list(urllib.parse.parse_qs(url.query))).encode()
             if method == "POST" and parts == ["files"]:
                 return self._upload(content_type, raw)
             if method == "GET" and len(parts) == 3 and parts[0] == "files" and parts[2] == "content":
@@ -59,7 +69,7 @@ class BatchStandIn:
                     self._advance(batch)
                 elif method == "POST" and parts[2:] == ["cancel"]:
                     self._end(batch, "cancelled", "batch_cancelled")
-                return 200, self._describe(batch)
+                return 200, json.dumps(self._describe(batch)).encode()
         return _missing(path)
 
     def _upload(self, content_type: str, raw: bytes) -> tuple[int, bytes]:
@@ -83,9 +93,28 @@ class BatchStandIn:
         self.batches[batch_id] = StandInBatch(
             batch_id, request["input_file_id"], lines, request.get("metadata")
         )
-        return 200, self._describe(self.batches[batch_id])
+        return 200, json.dumps(self._describe(self.batches[batch_id])).encode()
+
+    def _list(self, query: dict[str, list[str]]) -> dict:
+        newest_first = list(reversed(self.batches.values()))
+        if after := query.get("after"):
+            ids = [batch.id for batch in newest_first]
+            newest_first = newest_first[ids.index(after[0]) + 1 :] if after[0] in ids else []
+        limit = int(query.get("limit", ["20"])[0])
+        page = [self._describe(batch) for batch in newest_first[:limit]]
+        return {
+            "object": "list",
+            "data": page,
+            "first_id": page[0]["id"] if page else None,
+            "last_id": page[-1]["id"] if page else None,
+            "has_more": len(newest_first) > limit,
+        }
 
     def _advance(self, batch: StandInBatch) -> None:
+        if batch.status == "validating" and self.invalid:
+            batch.errors = [{"code": "invalid_request", "message": self.invalid, "line": 1}]
+            batch.status = "failed"  # no line ran: no output or error file
+            return
         if batch.status == "validating":
             batch.status = "in_progress"
             return
@@ -122,23 +151,22 @@ class BatchStandIn:
                 self.files[file_id] = "".join(json.dumps(result) + "\n" for result in results).encode()
                 setattr(batch, name, file_id)
 
-    def _describe(self, batch: StandInBatch) -> bytes:
+    def _describe(self, batch: StandInBatch) -> dict:
         answered, failed = len(batch.answered), len(batch.failed)
-        return json.dumps(
-            {
-                "id": batch.id,
-                "object": "batch",
-                "endpoint": "/v1/chat/completions",
-                "input_file_id": batch.input_file_id,
-                "completion_window": "24h",
-                "status": batch.status,
-                "created_at": batch.created_at,
-                "output_file_id": batch.output_file_id,
-                "error_file_id": batch.error_file_id,
-                "metadata": batch.metadata,
-                "request_counts": {"total": len(batch.lines), "completed": answered, "failed": failed},
-            }
-        ).encode()
+        return {
+            "id": batch.id,
+            "object": "batch",
+            "endpoint": "/v1/chat/completions",
+            "input_file_id": batch.input_file_id,
+            "completion_window": "24h",
+            "status": batch.status,
+            "created_at": batch.created_at,
+            "output_file_id": batch.output_file_id,
+            "error_file_id": batch.error_file_id,
+            "metadata": batch.metadata,
+            "request_counts": {"total": len(batch.lines), "completed": answered, "failed": failed},
+            "errors": {"object": "list", "data": batch.errors} if batch.errors else None,
+        }
 
 
 def _file(file_id: str, size: int, purpose: str) -> dict:

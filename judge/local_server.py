@@ -182,6 +182,7 @@ class LocalJudgeServer:
         budget: RateBudget | None = None,  # an API's RPM / TPM limits, answered with 429 past either
         batch_steps: int = 2,  # retrieves a batch takes to finish
         batch_expire_after: int | None = None,  # lines a batch answers before it expires
+        batch_invalid: str | None = None,  # every batch fails validation with this message
         batch_api: bool = True,  # False: 404 for files and batches, as a server without them (vLLM)
     ):
         self.policy = policy or rules_policy(rubrics)
@@ -197,7 +198,7 @@ class LocalJudgeServer:
         self.budget = budget
         self.throttled: list[float] = []  # time.monotonic() of each request answered 429
         self.batch_lines: list[dict] = []  # request bodies of the batch lines answered
-        self.batches = BatchStandIn(self._answer_line, batch_steps, batch_expire_after)
+        self.batches = BatchStandIn(self._answer_line, batch_steps, batch_expire_after, batch_invalid)
         self.batch_api = batch_api
         self._lock = threading.Lock()
         self._capacity = threading.BoundedSemaphore(capacity) if capacity else contextlib.nullcontext()

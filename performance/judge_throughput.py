@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import statistics
 import sys
 import tempfile
@@ -37,21 +38,31 @@ def serve(
 ) -> None:
     """The local server in a process of its own, so its request handling does not compete with
     the judge for this process's GIL (a remote API would not either). Answers "throttled" with the
-    number of requests answered 429 so far, any other command with the sizes of the request bodies
-    received so far."""
+    number of requests answered 429 so far, "cpu" with its CPU seconds so far, any other command
+    with the sizes of the request bodies received so far."""
     with LocalJudgeServer(rubrics=[RUBRIC], latency_s=latency_s, capacity=capacity, budget=budget) as server:
         commands.send(server.base_url)
         while (command := commands.recv()) != "stop":
-            commands.send(len(server.throttled) if command == "throttled" else list(server.body_bytes))
+            if command == "cpu":
+                commands.send(time.process_time())
+            else:
+                commands.send(len(server.throttled) if command == "throttled" else list(server.body_bytes))
+
+
+def server_cpu(server: Connection) -> float:
+    server.send("cpu")
+    return server.recv()
 
 
 def run(server: Connection, items, settings: JudgeSettings, label: str) -> dict:
     server.send("sizes")
     first_request = len(server.recv())
-    engine = JudgeEngine(settings)
-    started = time.monotonic()
-    verdicts, stats = engine.judge_all(items, desc=label)
-    wall = time.monotonic() - started
+    cpu_before = server_cpu(server)
+    with JudgeEngine(settings) as engine:
+        started, client_started = time.monotonic(), time.process_time()
+        verdicts, stats = engine.judge_all(items, desc=label)
+        wall, client_cpu = time.monotonic() - started, time.process_time() - client_started
+    cpu = {"client": client_cpu, "server": server_cpu(server) - cpu_before}
     wrong = sum(
         not verdict.ok or verdict.answer["label"] != RUBRIC.offline.answer(item.fields).label
         for item, verdict in zip(items, verdicts, strict=True)
@@ -65,6 +76,7 @@ def run(server: Connection, items, settings: JudgeSettings, label: str) -> dict:
         "bytes": statistics.mean(sizes) if sizes else 0,
         "wrong": wrong,
         "stats": stats,
+        "cpu": cpu,
     }
 
 
@@ -117,6 +129,17 @@ def main(argv: list[str] | None = None) -> int:
         )
     for result, _ in [*rows, (again, None)]:
         print(f"{result['label']}: {result['stats'].summary()}")
+    # The judge's requests leave one Python process, so its CPU time is a floor on the wall time;
+    # the server's, spread over the machine's other cores, is one too.
+    print(f"\nCPU seconds (this machine: {os.cpu_count()} cores), per request in ms:")
+    for result, _ in rows:
+        client, server_s = result["cpu"]["client"], result["cpu"]["server"]
+        per_request = 1000 / max(1, result["requests"])
+        bound = "CPU-bound" if client >= 0.8 * result["wall"] else "latency-bound"
+        print(
+            f"{result['label']:34} judge {client:6.2f} s ({client * per_request:.2f} ms), server "
+            f"{server_s:6.2f} s ({server_s * per_request:.2f} ms): {bound}"
+        )
     targets = {
         f"(b) concurrency {concurrency} within {CONCURRENT_TARGET}x of its physical limit": result["wall"]
         <= CONCURRENT_TARGET * serial_limit / concurrency

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Protocol
 
 from ..images import PreparedImage
@@ -15,7 +16,11 @@ class Backend(Protocol):
     model_id: str  # the model as requested; part of the cache key
     remote: bool  # False: answers at once, from rules; the engine neither sends images nor caches
 
-    def judge(self, item: JudgeItem, image: PreparedImage | None) -> Verdict: ...
+    def connected(self) -> contextlib.AbstractAsyncContextManager:
+        """What `judge` needs open in the event loop that judges (the HTTP clients)."""
+        ...
+
+    async def judge(self, item: JudgeItem, image: PreparedImage | None) -> Verdict: ...
 
     def endpoint_failures(self) -> dict[str, int]:
         """Failed requests so far by endpoint (without credentials)."""

@@ -6,6 +6,8 @@ offline runs; its numbers are not comparable with a paper's.
 
 from __future__ import annotations
 
+import contextlib
+
 from ...base.errors import JudgeError
 from ..images import PreparedImage
 from ..schema import JudgeItem, Status, Verdict
@@ -23,7 +25,10 @@ class KeywordJudge:
     def endpoint_failures(self) -> dict[str, int]:
         return {}
 
-    def judge(self, item: JudgeItem, image: PreparedImage | None) -> Verdict:
+    def connected(self) -> contextlib.AbstractAsyncContextManager:
+        return contextlib.nullcontext()
+
+    async def judge(self, item: JudgeItem, image: PreparedImage | None) -> Verdict:
         rule = item.rubric.offline
         if rule is None:
             raise NoOfflineRule(f"the {item.rubric.name} rubric has no offline rule")

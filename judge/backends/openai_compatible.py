@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import contextvars
 import itertools
-import threading
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
+import httpx
 import openai
 from openai.types.chat import ChatCompletion
 
@@ -17,7 +22,24 @@ from ..settings import JudgeSettings
 from ..tokens import chat_tokens
 
 
+@dataclass
+class Attempts:
+    """One item's HTTP requests, the SDK's retries included, and the tokens each reserves."""
+
+    tokens: int
+    requests: int = 0
+
+
+# The item whose request is being sent, for the client's event hooks: each item is judged in an
+# asyncio task of its own, and each task has its own context.
+_ATTEMPTS: contextvars.ContextVar[Attempts] = contextvars.ContextVar("judge_attempts")
+
+
 class OpenAICompatibleJudge:
+    """Requests go out through the SDK's async client on its aiohttp transport: at 128 in flight
+    that costs a third of the CPU a request of the sync client in 128 threads did, which made
+    the engine CPU-bound past 32 in flight (performance/judge_throughput.py)."""
+
     name = "openai"
     remote = True
 
@@ -25,20 +47,36 @@ class OpenAICompatibleJudge:
         self.settings = settings
         self.limiter = limiter
         self.model_id = settings.model
-        self.endpoints = EndpointPool(settings, self._make_client)
+        self.endpoints = EndpointPool(settings)
         self._structured_outputs = True  # turned off for good once a server rejects response_format
-        self._requests = threading.local()  # HTTP requests of the current item, retries included
 
-    def _make_client(self, endpoint: JudgeSettings) -> openai.OpenAI:
-        """A client of one endpoint (building one touches no network). With one endpoint the SDK
-        retries (backoff with jitter, honouring Retry-After); with several, `_create` does, each
-        time at the least loaded endpoint that is not resting."""
-        return openai.OpenAI(
+    @contextlib.asynccontextmanager
+    async def connected(self) -> AsyncIterator[None]:
+        """A client of each endpoint for the event loop that judges (aiohttp's sessions belong to
+        the loop they are made in), closed when it is done. Building one touches no network."""
+        for endpoint in self.endpoints.endpoints:
+            endpoint.client = self._client(endpoint.settings)
+        try:
+            yield
+        finally:
+            for endpoint in self.endpoints.endpoints:
+                await endpoint.client.close()
+                endpoint.client = None
+
+    def _client(self, endpoint: JudgeSettings) -> openai.AsyncOpenAI:
+        """With one endpoint the SDK retries (backoff with jitter, honouring Retry-After); with
+        several, `_create` does, each time at the least loaded endpoint that is not resting."""
+        url, headers = httpx.URL(endpoint.base_url or ""), {}
+        if url.userinfo:  # aiohttp refuses them beside the key's header: sent as Basic auth, as httpx did
+            basic = base64.b64encode(f"{url.username}:{url.password}".encode()).decode()
+            url, headers = url.copy_with(username=None, password=None), {"Authorization": f"Basic {basic}"}
+        return openai.AsyncOpenAI(
             api_key=endpoint.api_key or "no-key",  # local servers often need none
-            base_url=endpoint.base_url,
+            base_url=str(url),
+            default_headers=headers,
             timeout=endpoint.timeout_s,
             max_retries=0 if len(self.settings.base_urls) > 1 else endpoint.max_retries,
-            http_client=openai.DefaultHttpxClient(
+            http_client=openai.DefaultAioHttpClient(
                 event_hooks={"request": [self._before_request], "response": [self._after_response]}
             ),
         )
@@ -46,12 +84,13 @@ class OpenAICompatibleJudge:
     def endpoint_failures(self) -> dict[str, int]:
         return self.endpoints.failures()
 
-    def _before_request(self, request) -> None:
-        """Runs for every HTTP request, the SDK's retries included, in the judging thread."""
-        self.limiter.acquire(getattr(self._requests, "tokens", 0))
-        self._requests.count = getattr(self._requests, "count", 0) + 1
+    async def _before_request(self, request) -> None:
+        """Runs for every HTTP request, the SDK's retries included: waits for the rate limits."""
+        attempts = _ATTEMPTS.get()
+        await self.limiter.acquire(attempts.tokens)
+        attempts.requests += 1
 
-    def _after_response(self, response) -> None:
+    async def _after_response(self, response) -> None:
         """A 429 of the one endpoint slows every thread down (judge/limits.py); of one of several,
         only that endpoint is set aside (judge/endpoints.py)."""
         if response.status_code == 429 and not self.endpoints.several:
@@ -89,20 +128,23 @@ class OpenAICompatibleJudge:
             body["response_format"] = rubric.response_format()
         return body
 
-    def judge(self, item: JudgeItem, image: PreparedImage | None) -> Verdict:
-        self._requests.count = 0
-        rubric = item.rubric
-        record = self.record(item, image)
-        tokens = {"prompt_tokens": 0, "completion_tokens": 0}
+    async def judge(self, item: JudgeItem, image: PreparedImage | None) -> Verdict:
+        """Within `connected()`."""
         body = self.request_body(item, image)
         # What the API's rate limiter will count for each request of this item, reserved beforehand.
         sizes = [image.info.sent_size] if image else []
-        self._requests.tokens = chat_tokens(body["messages"], rubric.max_tokens, sizes)
+        attempts = Attempts(tokens=chat_tokens(body["messages"], item.rubric.max_tokens, sizes))
+        _ATTEMPTS.set(attempts)
+        verdict = await self._judge(item, body, self.record(item, image), attempts)
+        return verdict.model_copy(update={"requests": attempts.requests})
+
+    async def _judge(self, item: JudgeItem, body: dict, record: dict, attempts: Attempts) -> Verdict:
+        tokens = {"prompt_tokens": 0, "completion_tokens": 0}
         last: dict = {"error": "no answer"}
         for _ in range(1 + self.settings.parse_retries):
             try:
                 self.limiter.check_budget()
-                completion, endpoint = self._create(body)
+                completion, endpoint = await self._create(body)
             except BudgetExhausted as error:
                 return self._verdict(Status.ERROR, record, tokens, error=str(error))
             except openai.BadRequestError as error:
@@ -117,7 +159,7 @@ class OpenAICompatibleJudge:
             if completion.usage is not None:
                 tokens["prompt_tokens"] += completion.usage.prompt_tokens or 0
                 tokens["completion_tokens"] += completion.usage.completion_tokens or 0
-                self.limiter.record_tokens(completion.usage.total_tokens or 0, reserved=self._requests.tokens)
+                self.limiter.record_tokens(completion.usage.total_tokens or 0, reserved=attempts.tokens)
             if self.endpoints.several:  # one endpoint is named in the run's metadata already
                 record["endpoint"] = endpoint.public_url
             status, last = self.read_answer(completion, item)
@@ -143,7 +185,7 @@ class OpenAICompatibleJudge:
             return Status.PARSE_ERROR, {**found, "error": str(error)}
         return Status.OK, {**found, "answer": answer.model_dump()}
 
-    def _create(self, body: dict) -> tuple[object, Endpoint]:
+    async def _create(self, body: dict) -> tuple[object, Endpoint]:
         """A completion and the endpoint that gave it. With several endpoints, one that cannot be
         reached, times out, is overloaded (429) or fails (5xx) is set aside and the request goes
         to another, up to VLSBENCH_TASK_JUDGE_MAX_RETRIES times."""
@@ -153,8 +195,8 @@ class OpenAICompatibleJudge:
             failed, rest_s = False, None
             try:
                 if wait > 0:
-                    self.limiter.pause(wait)
-                return self._create_at(endpoint.client, body), endpoint
+                    await self.limiter.pause(wait)
+                return await self._create_at(endpoint.client, body), endpoint
             except ENDPOINT_FAILURES as error:
                 response = getattr(error, "response", None)
                 failed, rest_s = True, retry_after_s(response.headers) if response is not None else None
@@ -163,15 +205,15 @@ class OpenAICompatibleJudge:
             finally:
                 self.endpoints.give_back(endpoint, failed, rest_s)
 
-    def _create_at(self, client: openai.OpenAI, body: dict):
+    async def _create_at(self, client: openai.AsyncOpenAI, body: dict):
         if "response_format" in body and self._structured_outputs:
             try:
-                return _post(client, body)
+                return await _post(client, body)
             except openai.BadRequestError as error:
                 if not _rejects_response_format(error):
                     raise
                 self._structured_outputs = False  # parse JSON from text from now on
-        return _post(client, {key: value for key, value in body.items() if key != "response_format"})
+        return await _post(client, {key: value for key, value in body.items() if key != "response_format"})
 
     def _redact(self, text: str | None) -> str | None:
         return None if text is None else self.settings.redact(text)
@@ -182,15 +224,15 @@ class OpenAICompatibleJudge:
         return self.settings.redact(f"{prefix}{type(error).__name__}: {error}")[:500]
 
     def _verdict(self, status: Status, record: dict, tokens: dict, **fields) -> Verdict:
-        return Verdict(status=status, requests=self._requests.count, **record, **tokens, **fields)
+        return Verdict(status=status, **record, **tokens, **fields)
 
 
-def _post(client: openai.OpenAI, body: dict) -> ChatCompletion:
+async def _post(client: openai.AsyncOpenAI, body: dict) -> ChatCompletion:
     """A chat completion through the client's own request path (retries, error types, hooks). Not
     `chat.completions.create`: that first walks the whole body through the SDK's type transform,
     JSON schema and image data URL included, which took 40 % of the engine's CPU per request and
     capped it near 300 requests/s. Our body is plain JSON already, with nothing to transform."""
-    return client.post("/chat/completions", body=body, cast_to=ChatCompletion)
+    return await client.post("/chat/completions", body=body, cast_to=ChatCompletion)
 
 
 # What one endpoint does wrong rather than the request: another endpoint may well answer it.

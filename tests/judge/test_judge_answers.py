@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
-import threading
-import time
 
 import pytest
 from judge_support import FAKE_KEY, expected_label, rules_verdict
@@ -127,23 +126,26 @@ def test_token_budget_stops_new_requests_and_reports_the_rest_as_errors(make_ite
 
 def test_rpm_limit_holds_back_the_request_over_the_limit():
     limiter = RateLimiter(rpm=2)
-    limiter.acquire()
-    limiter.acquire()
-    third = threading.Thread(target=limiter.acquire, daemon=True)
-    third.start()
-    third.join(timeout=0.3)
-    assert third.is_alive()  # waits for the one-minute window to move
+
+    async def three_requests() -> None:
+        await limiter.acquire()
+        await limiter.acquire()
+        with pytest.raises(TimeoutError):  # the third waits for the one-minute window to move
+            await asyncio.wait_for(limiter.acquire(), timeout=0.3)
+
+    asyncio.run(three_requests())
 
 
 def test_tpm_limit_holds_back_requests_once_the_tokens_are_spent():
     limiter = RateLimiter(tpm=100)
-    limiter.acquire()
-    limiter.record_tokens(100)
-    started = time.monotonic()
-    blocked = threading.Thread(target=limiter.acquire, daemon=True)
-    blocked.start()
-    blocked.join(timeout=0.3)
-    assert blocked.is_alive() and time.monotonic() - started >= 0.3
+
+    async def spend_then_ask() -> None:
+        await limiter.acquire()
+        limiter.record_tokens(100)
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(limiter.acquire(), timeout=0.3)
+
+    asyncio.run(spend_then_ask())
 
 
 @pytest.mark.network
@@ -169,3 +171,9 @@ def test_redaction_blanks_real_secrets_but_not_placeholder_keys():
     assert "s3cret-password" not in redacted and "abcdef123456" not in redacted
     # Local servers take keys such as "EMPTY"; the judge's words must survive them.
     assert JudgeSettings(api_key="EMPTY").redact("EMPTY bottle, label 3") == "EMPTY bottle, label 3"
+
+
+def test_no_items_judge_to_no_verdicts_without_a_request(settings_for):
+    with LocalJudgeServer(rubrics=[RUBRIC]) as server:
+        verdicts, stats = JudgeEngine(settings_for(server)).judge_all([])
+    assert verdicts == [] and stats.items == 0 and not server.requests

@@ -1,6 +1,7 @@
 """The Batch API mode (judge/batch.py) against the Files and Batches endpoints of judge.local_server,
 through the real openai SDK on 127.0.0.1: the same requests, verdicts and cache keys as the live
-judge, resume after a kill, failed and expired lines judged live or left as errors, batch prices."""
+judge, resume after a kill (also one between creating a batch and recording it) or a Ctrl-C, failed,
+expired and invalid batches' lines judged live or left as errors, split files, batch prices."""
 
 from __future__ import annotations
 
@@ -13,22 +14,26 @@ import subprocess
 import sys
 import time
 
+import openai
 import pytest
 from judge_support import FAKE_KEY, expected_label, rules_verdict
 from vlsbench_task.judge import JudgeEngine, JudgeSettings, Status
+from vlsbench_task.judge import batch as batch_module
 from vlsbench_task.judge.batch import BatchLedger
 from vlsbench_task.judge.local_server import LocalJudgeServer, Reply
 
 from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
 
-# A run that waits for its batch (60 s between looks) until it is killed.
+# A run that judges through a batch (one rank's shard of the items, given rank and ranks).
 WAITING_RUN = """
 import sys
 from pathlib import Path
 from vlsbench_task.judge import JudgeEngine, JudgeSettings
 from vlsbench_task.judge.local_server import synthetic_items
 from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
-JudgeEngine(JudgeSettings.from_env()).judge_all(synthetic_items(Path(sys.argv[1]), int(sys.argv[2]), RUBRIC))
+items = synthetic_items(Path(sys.argv[1]), int(sys.argv[2]), RUBRIC)
+rank, ranks = (int(n) for n in sys.argv[3:5]) if len(sys.argv) > 3 else (0, 1)
+JudgeEngine(JudgeSettings.from_env()).judge_all(items[rank::ranks])  # each rank its own shard
 """
 
 
@@ -211,3 +216,136 @@ def test_batch_settings_that_cannot_work_are_refused(monkeypatch, tmp_path):
     monkeypatch.setenv("VLSBENCH_TASK_JUDGE_MODE", "live")
     monkeypatch.setenv("VLSBENCH_TASK_JUDGE_BATCH_FAILED", "retry")
     assert "VLSBENCH_TASK_JUDGE_BATCH_FAILED must be live or error" in JudgeSettings.from_env().problem()
+
+
+def _stopped(*args, **kwargs):
+    raise KeyboardInterrupt  # a run stopped at this point, as a kill would stop it
+
+
+def test_a_run_stopped_before_it_wrote_its_batch_id_finds_that_batch(make_items, settings_for, monkeypatch):
+    items = make_items(5)
+    with LocalJudgeServer(rubrics=[RUBRIC]) as server:
+        settings = batch_settings(settings_for, server)
+        ledger = BatchLedger(settings.cache_path)
+        with monkeypatch.context() as patch:
+            patch.setattr(BatchLedger, "started", _stopped)  # right after the batch was created
+            with pytest.raises(KeyboardInterrupt):
+                JudgeEngine(settings).judge_all(items)
+        (file_id,) = ledger.batches()
+        assert file_id.startswith("file-") and len(server.batches.batches) == 1
+        others = openai.OpenAI(base_url=server.base_url, api_key=FAKE_KEY)  # batches made since
+        other_file = others.files.create(file=("other.jsonl", b"{}\n"), purpose="batch")
+        for _ in range(2):
+            others.batches.create(
+                input_file_id=other_file.id, endpoint="/v1/chat/completions", completion_window="24h"
+            )
+        verdicts, _ = JudgeEngine(settings).judge_all(items)
+
+    first = next(iter(server.batches.batches))
+    assert len(server.batches.batches) == 3 and len(server.batches.batches[first].lines) == len(items)
+    assert len(server.batch_lines) == len(items)  # answered once: the found batch, not a new one
+    assert [v.answer["label"] for v in verdicts] == [expected_label(item) for item in items]
+    assert all(v.batch_id == first for v in verdicts) and not ledger.path.exists()
+
+
+def test_a_run_stopped_before_its_batch_was_created_creates_it_from_the_uploaded_file(
+    make_items, settings_for, monkeypatch
+):
+    items = make_items(4)
+    with LocalJudgeServer(rubrics=[RUBRIC]) as server:
+        settings = batch_settings(settings_for, server)
+        with monkeypatch.context() as patch:
+            patch.setattr(openai.resources.batches.Batches, "create", _stopped)
+            with pytest.raises(KeyboardInterrupt):
+                JudgeEngine(settings).judge_all(items)
+        assert not server.batches.batches and len(server.batches.files) == 1
+        verdicts, stats = JudgeEngine(settings).judge_all(items)
+
+    ((batch_id, batch),) = server.batches.batches.items()
+    assert batch.input_file_id == "file-local-0"  # the first upload: nothing sent twice
+    assert len(server.batches.files) == 2  # that input and the batch's output
+    assert stats.statuses == {"ok": len(items)} and all(v.batch_id == batch_id for v in verdicts)
+
+
+def test_ctrl_c_while_waiting_keeps_the_batch_for_the_next_run(make_items, settings_for, monkeypatch, capsys):
+    items = make_items(4)
+    retrieve = openai.resources.batches.Batches.retrieve
+    with LocalJudgeServer(rubrics=[RUBRIC], batch_steps=4) as server:
+        settings = batch_settings(settings_for, server)
+        with monkeypatch.context() as patch:
+            looks = iter([retrieve, _stopped])  # the second look is interrupted
+            patch.setattr(openai.resources.batches.Batches, "retrieve", lambda *a, **k: next(looks)(*a, **k))
+            with pytest.raises(KeyboardInterrupt):
+                JudgeEngine(settings).judge_all(items)
+        assert "Stopped waiting. The batches go on at the server" in capsys.readouterr().err
+        (batch_id,) = BatchLedger(settings.cache_path).batches()
+        _, stats = JudgeEngine(settings).judge_all(items)
+    assert list(server.batches.batches) == [batch_id] and stats.statuses == {"ok": len(items)}
+
+
+@pytest.mark.parametrize("failed", ["live", "error"])
+def test_a_batch_that_fails_validation_leaves_its_items_to_the_choice(make_items, settings_for, failed):
+    items = make_items(3)
+    with LocalJudgeServer(rubrics=[RUBRIC], batch_invalid="line 1: body too large") as server:
+        settings = batch_settings(settings_for, server, batch_failed=failed)
+        verdicts, stats = JudgeEngine(settings).judge_all(items)
+    (batch,) = server.batches.batches.values()
+    assert batch.status == "failed" and not server.batch_lines
+    if failed == "live":
+        assert len(server.requests) == 3 and stats.statuses == {"ok": 3}
+    else:
+        assert not server.requests and stats.statuses == {"error": 3}
+        assert all(v.error == f"batch {batch.id} failed: line 1: body too large" for v in verdicts)
+    assert not BatchLedger(settings.cache_path).path.exists()
+
+
+def test_items_over_one_file_s_limit_go_in_several_batches(make_items, settings_for, monkeypatch):
+    monkeypatch.setattr(batch_module, "MAX_LINES", 2)
+    items = make_items(5)
+    with LocalJudgeServer(rubrics=[RUBRIC]) as server:
+        settings = batch_settings(settings_for, server)
+        verdicts, stats = JudgeEngine(settings).judge_all(items)
+    assert [len(batch.lines) for batch in server.batches.batches.values()] == [2, 2, 1]
+    assert [v.answer["label"] for v in verdicts] == [expected_label(item) for item in items]
+    assert len({v.batch_id for v in verdicts}) == 3 and stats.statuses == {"ok": 5}
+    assert not BatchLedger(settings.cache_path).path.exists()
+
+
+def test_ranks_sharing_one_cache_each_batch_their_own_items(tmp_path):
+    n, ranks = 8, 2
+    cache = tmp_path / "cache.sqlite3"
+    with LocalJudgeServer(rubrics=[RUBRIC], batch_steps=3) as server:
+        env = {
+            **os.environ,
+            "VLSBENCH_TASK_JUDGE_BASE_URL": server.base_url,
+            "VLSBENCH_TASK_JUDGE_API_KEY": FAKE_KEY,
+            "VLSBENCH_TASK_JUDGE_CACHE": str(cache),
+            "VLSBENCH_TASK_JUDGE_MODE": "openai-batch",
+            "VLSBENCH_TASK_JUDGE_BATCH_POLL": "0.05",
+        }
+        for rank in range(ranks):
+            (tmp_path / f"rank{rank}").mkdir()
+        runs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    WAITING_RUN,
+                    str(tmp_path / f"rank{rank}"),
+                    str(n),
+                    str(rank),
+                    str(ranks),
+                ],
+                env=env,
+                stderr=subprocess.PIPE,
+            )
+            for rank in range(ranks)
+        ]
+        for run in runs:
+            _, stderr = run.communicate(timeout=120)
+            assert run.returncode == 0, stderr.decode()[-2000:]
+    assert sorted(len(batch.lines) for batch in server.batches.batches.values()) == [n // ranks] * ranks
+    assert len(server.batch_lines) == n and not server.requests  # each item in one batch, once
+    with sqlite3.connect(cache) as db:
+        assert db.execute("SELECT COUNT(*) FROM verdicts").fetchone()[0] == n
+    assert not BatchLedger(cache).path.exists()  # both ranks settled theirs in the one ledger

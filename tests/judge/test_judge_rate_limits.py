@@ -3,6 +3,7 @@ the limits configured and without: real HTTP on 127.0.0.1."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -67,9 +68,13 @@ def test_engines_of_one_judge_share_its_budget(make_items, settings_for):
 
 def test_configured_rpm_paces_instead_of_bursting():
     limiter = RateLimiter(rpm=600)  # one second's budget (10) at once, then one per 0.1 s
+
+    async def fifteen_requests() -> None:
+        for _ in range(15):
+            await limiter.acquire()
+
     started = time.monotonic()
-    for _ in range(15):
-        limiter.acquire()
+    asyncio.run(fifteen_requests())
     assert 0.4 <= time.monotonic() - started < 2.0
 
 

@@ -4,11 +4,11 @@ judge on 127.0.0.1; every wait is bounded."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -66,21 +66,16 @@ def test_one_ctrl_c_drops_the_queue_keeps_the_verdicts_and_a_rerun_resumes(tmp_p
 
 def test_a_request_waiting_for_the_rate_limit_is_released_by_the_interrupt():
     limiter = RateLimiter(rpm=1)
-    limiter.acquire()  # the minute's one request: the next waits about 60 s
-    raised: list[BaseException] = []
 
-    def wait_for_a_slot() -> None:
-        try:
-            limiter.acquire()
-        except Interrupted as error:
-            raised.append(error)
+    async def wait_then_interrupt() -> None:
+        await limiter.acquire()  # the minute's one request: the next waits about 60 s
+        waiter = asyncio.create_task(limiter.acquire())
+        await asyncio.sleep(0.2)
+        assert not waiter.done()  # waiting for the window
+        limiter.interrupt()
+        with pytest.raises(Interrupted):
+            await asyncio.wait_for(waiter, timeout=5)
 
-    waiter = threading.Thread(target=wait_for_a_slot)
-    waiter.start()
-    time.sleep(0.2)
-    assert waiter.is_alive()  # waiting for the window
-    limiter.interrupt()
-    waiter.join(timeout=5)
-    assert not waiter.is_alive() and len(raised) == 1
+    asyncio.run(wait_then_interrupt())
     with pytest.raises(Interrupted):  # and nothing starts afterwards
-        limiter.acquire()
+        asyncio.run(limiter.acquire())

@@ -42,7 +42,7 @@ def _requests(
             base_url=server.base_url, api_key="sk-test-siuo-0000", cache_path=None, concurrency=1
         )
         engine = JudgeEngine(settings)
-        verdicts = [engine.judge_one(item) for item in items]  # in order: request i answers item i
+        verdicts = [engine.judge_all([item])[0][0] for item in items]  # in order: request i answers item i
     return server.requests, verdicts
 
 
