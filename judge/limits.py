@@ -7,6 +7,7 @@ import asyncio
 import collections
 import threading
 import time
+from dataclasses import dataclass, field
 
 from ..base.errors import JudgeError
 
@@ -69,20 +70,34 @@ class Bucket:
         self.level -= amount
 
 
-_budgets: dict[tuple, tuple[threading.Lock, Bucket | None, Bucket | None]] = {}
+@dataclass
+class _Budget:
+    """What a judge's requests draw on: the per-minute limits' buckets, and the pace learned from
+    its 429s."""
+
+    requests: Bucket | None
+    tokens: Bucket | None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    pace: Bucket | None = None  # set by the first 429
+    not_before: float = 0.0
+    cut_at: float = float("-inf")  # when a 429 last cut the pace
+    recent: collections.deque[float] = field(default_factory=collections.deque)  # request times
+
+
+_budgets: dict[tuple, _Budget] = {}
 _budgets_lock = threading.Lock()
 
 
-def _per_minute_budget(rpm: int | None, tpm: int | None, share: tuple | None):
-    """The lock and buckets of the per-minute limits. Limiters with the same `share` (the judge's
-    URL and key) and limits share them within a process, as the API's budget is shared: the tasks
-    of a suite judge one after another, and a full bucket for each would burst past the API's."""
+def _shared_budget(rpm: int | None, tpm: int | None, share: tuple | None) -> _Budget:
+    """Limiters with the same `share` (the judge's URL and key) and limits share one budget within
+    a process, as the API's is shared: the tasks of a suite judge one after another, and a full
+    bucket for each, or a pace learned afresh, would burst past the API's."""
 
-    def fresh():
+    def fresh() -> _Budget:
         requests = Bucket.for_limit(rpm, at_least=2) if rpm else None
-        return threading.Lock(), requests, Bucket.for_limit(tpm, at_least=1) if tpm else None
+        return _Budget(requests, Bucket.for_limit(tpm, at_least=1) if tpm else None)
 
-    if share is None or not (rpm or tpm):
+    if share is None:
         return fresh()
     with _budgets_lock:
         key = (*share, rpm, tpm)
@@ -111,10 +126,8 @@ class RateLimiter:
         share: tuple | None = None,
     ):
         self.rpm, self.tpm, self.max_tokens_total = rpm, tpm, max_tokens_total
-        self._lock, self._requests, self._tokens = _per_minute_budget(rpm, tpm, share)
-        self._pace: Bucket | None = None  # set by the first 429
-        self._not_before = 0.0
-        self._recent: collections.deque[float] = collections.deque()  # request times, last RATE_SAMPLE_S
+        self._budget = _shared_budget(rpm, tpm, share)
+        self._lock = self._budget.lock
         self.tokens_total = 0
         self.throttles = 0  # 429s reported
         self._interrupted = False
@@ -140,14 +153,18 @@ class RateLimiter:
             now = time.monotonic()
             if (wait := self._wait_s(now, tokens)) > 0:
                 return wait
-            for bucket, amount in ((self._requests, 1), (self._tokens, tokens), (self._pace, 1)):
+            for bucket, amount in (
+                (self._budget.requests, 1),
+                (self._budget.tokens, tokens),
+                (self._budget.pace, 1),
+            ):
                 if bucket is not None:
                     bucket.take(now, amount)
-            if self._pace is not None:
-                self._pace.per_minute *= 1 + INCREASE
-            self._recent.append(now)
-            while self._recent[0] < now - RATE_SAMPLE_S:
-                self._recent.popleft()
+            if self._budget.pace is not None:
+                self._budget.pace.per_minute *= 1 + INCREASE
+            self._budget.recent.append(now)
+            while self._budget.recent[0] < now - RATE_SAMPLE_S:
+                self._budget.recent.popleft()
             return 0.0
 
     async def pause(self, seconds: float) -> None:
@@ -167,30 +184,38 @@ class RateLimiter:
         """The tokens an answer reports; what exceeds the reservation is charged to the TPM bucket."""
         with self._lock:
             self.tokens_total += tokens
-            if self._tokens is not None and tokens > reserved:
-                self._tokens.take(time.monotonic(), tokens - reserved)
+            if self._budget.tokens is not None and tokens > reserved:
+                self._budget.tokens.take(time.monotonic(), tokens - reserved)
 
-    def throttled(self, retry_after_s: float | None) -> None:
-        """The judge answered 429. No request starts before its Retry-After (1 s if it gave none);
-        then requests are paced, one at a time, at DECREASE x the rate that drew the 429, growing
-        back by INCREASE a request. The threads turned away come back one by one, not together (no
-        thundering herd), and the pace settles just under what the judge allows. The 429s of
-        requests sent before the first one was seen cut the pace once, not once each."""
+    def throttled(self, retry_after_s: float | None, sent_at: float) -> None:
+        """The judge answered 429 to a request sent at `sent_at` (time.monotonic()). No request
+        starts before its Retry-After (1 s if it gave none); then requests are paced, one at a
+        time, at DECREASE x the rate that drew the 429, growing back by INCREASE a request. The
+        requests turned away come back one by one, not together (no thundering herd), and the pace
+        settles just under what the judge allows. The 429s of requests sent before the pace was
+        last cut cut it no further: sent at the old rate, they come one by one, each past the
+        short Retry-After of the one before, and cut after cut would collapse the pace."""
+        budget = self._budget
         with self._lock:
             now = time.monotonic()
             self.throttles += 1
-            if now < self._not_before:  # already holding back for an earlier 429
+            if now < budget.not_before or sent_at < budget.cut_at:
                 return
-            self._not_before = now + (retry_after_s if retry_after_s is not None else 1.0)
-            span = max(1.0, now - self._recent[0]) if self._recent else RATE_SAMPLE_S
-            rate = len(self._recent) * 60 / span
-            if self._pace is not None:
-                rate = min(rate, self._pace.per_minute)
-            self._pace = Bucket(max(MIN_PACE_RPM, DECREASE * rate), capacity=1)
+            budget.cut_at = now
+            budget.not_before = now + (retry_after_s if retry_after_s is not None else 1.0)
+            span = max(1.0, now - budget.recent[0]) if budget.recent else RATE_SAMPLE_S
+            rate = len(budget.recent) * 60 / span
+            if budget.pace is not None:
+                rate = min(rate, budget.pace.per_minute)
+            budget.pace = Bucket(max(MIN_PACE_RPM, DECREASE * rate), capacity=1)
 
     def _wait_s(self, now: float, tokens: int) -> float:
-        waits = [self._not_before - now]
-        for bucket, amount in ((self._requests, 1), (self._tokens, tokens), (self._pace, 1)):
+        waits = [self._budget.not_before - now]
+        for bucket, amount in (
+            (self._budget.requests, 1),
+            (self._budget.tokens, tokens),
+            (self._budget.pace, 1),
+        ):
             if bucket is not None:
                 waits.append(bucket.wait_s(now, amount))
         return max(waits)

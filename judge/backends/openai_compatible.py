@@ -6,6 +6,7 @@ import base64
 import contextlib
 import contextvars
 import itertools
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ class Attempts:
 
     tokens: int
     requests: int = 0
+    sent_at: float = 0.0  # time.monotonic() when the latest request went out
 
 
 # The item whose request is being sent, for the client's event hooks: each item is judged in an
@@ -89,12 +91,13 @@ class OpenAICompatibleJudge:
         attempts = _ATTEMPTS.get()
         await self.limiter.acquire(attempts.tokens)
         attempts.requests += 1
+        attempts.sent_at = time.monotonic()
 
     async def _after_response(self, response) -> None:
         """A 429 of the one endpoint slows every thread down (judge/limits.py); of one of several,
         only that endpoint is set aside (judge/endpoints.py)."""
         if response.status_code == 429 and not self.endpoints.several:
-            self.limiter.throttled(retry_after_s(response.headers))
+            self.limiter.throttled(retry_after_s(response.headers), _ATTEMPTS.get().sent_at)
 
     @staticmethod
     def messages(item: JudgeItem, image: PreparedImage | None) -> list[dict]:

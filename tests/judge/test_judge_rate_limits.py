@@ -4,16 +4,17 @@ the limits configured and without: real HTTP on 127.0.0.1."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from pathlib import Path
 
 import pytest
-from judge_support import expected_label
+from judge_support import expected_label, rules_verdict
 from vlsbench_task.judge import JudgeEngine
 from vlsbench_task.judge.backends.openai_compatible import OpenAICompatibleJudge
 from vlsbench_task.judge.images import prepare_image
 from vlsbench_task.judge.limits import RateLimiter, retry_after_s
-from vlsbench_task.judge.local_server import LocalJudgeServer, RateBudget
+from vlsbench_task.judge.local_server import LocalJudgeServer, RateBudget, Reply
 from vlsbench_task.judge.tokens import chat_tokens, image_tokens
 
 from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
@@ -64,6 +65,27 @@ def test_engines_of_one_judge_share_its_budget(make_items, settings_for):
             verdicts, _ = JudgeEngine(settings).judge_all(part)
             assert all(v.ok for v in verdicts)
     assert server.throttled == []
+
+
+def test_the_tasks_of_a_suite_share_the_pace_a_throttling_judge_taught(make_items, settings_for):
+    # No limits configured; 20 requests a second allowed. Six tasks judge one after another, as a
+    # suite's do, each with its own engine. Answers take 0.2-0.5 s, so the 429s of requests sent
+    # before the pace was cut come one by one: they must not cut it again and again.
+    def scattered(body: dict, index: int) -> Reply:
+        return dataclasses.replace(rules_verdict(body, index), delay_s=index % 7 * 0.05)
+
+    tasks = [make_items(240)[start : start + 40] for start in range(0, 240, 40)]
+    with LocalJudgeServer(policy=scattered, latency_s=0.2, budget=RateBudget(rpm=1200, burst_s=2)) as server:
+        settings = settings_for(server, concurrency=32, cache_path=None)
+        throttled = []
+        for items in tasks:
+            verdicts, _ = JudgeEngine(settings).judge_all(items)
+            assert [v.answer["label"] for v in verdicts] == [expected_label(item) for item in items]
+            throttled.append(len(server.throttled) - sum(throttled))
+    taught = next(index for index, count in enumerate(throttled) if count)  # the server's bucket starts full
+    assert sum(throttled[taught + 1 :]) <= 10, throttled  # the later tasks start at the learned pace
+    arrivals = sorted(server.arrivals)
+    assert len(arrivals) / (arrivals[-1] - arrivals[0]) >= 0.5 * 20  # and it did not collapse
 
 
 def test_configured_rpm_paces_instead_of_bursting():

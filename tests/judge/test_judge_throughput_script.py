@@ -56,3 +56,14 @@ def test_the_rate_limits_script_loses_nothing_with_or_without_configured_limits(
     assert "met: (a) 0 items lost or left as errors" in lines, done.stdout + done.stderr[-3000:]
     assert "met: (b) 0 items lost or left as errors" in lines
     assert any(line.startswith("(a) limits set: ") and "throughput / binding limit" in line for line in lines)
+
+
+@pytest.mark.e2e
+@pytest.mark.network
+def test_the_suite_script_judges_the_whole_suite_within_the_budget(shared_data):
+    # --limit 2: every member of multimodal_safety_open through lmms-eval, a few rows each.
+    done = run_script("judge_suite_rate_limited.py", "--limit", "2", "--rpm", "600", "--tpm", "600000")
+    lines = done.stdout.splitlines()
+    assert "met: 0 items lost or left as errors" in lines, done.stdout + done.stderr[-3000:]
+    assert "met: fewer than 1 % of requests answered 429" in lines
+    assert any("sustained throughput / binding limit = " in line for line in lines)
