@@ -158,7 +158,7 @@ class JudgeEngine:
         Every verdict is committed to the cache as it arrives: a rerun resumes from there."""
         self.limiter.interrupt()
         judged = sum(task.done() for task in tasks)
-        queued = [task for index, task in enumerate(tasks) if index not in sending]
+        queued = {task for index, task in enumerate(tasks) if index not in sending}
         for task in queued:
             task.cancel()
         in_flight = [task for task in tasks if not task.done() and task not in queued]
