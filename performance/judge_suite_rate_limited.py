@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,8 @@ from vlsbench_task.base.records import RECORD_METRIC, verdicts
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
 sys.path += [str(REPO / "tests"), str(REPO / "tests" / "suites")]  # suites_support imports hub_emulator
+import lmms_eval_cli  # noqa: E402
+from lmms_eval_cli import judged_by  # noqa: E402
 from suites_support import data_env, every_rubric, stand_in_judge  # noqa: E402
 
 SUITE = "multimodal_safety_open"
@@ -96,26 +97,18 @@ def main(argv: list[str] | None = None) -> int:
         LocalJudgeServer(policy=policy, latency_s=args.latency, budget=budget) as server,
     ):
         work = Path(temporary)
-        limits = {} if args.no_limits else {"RPM": str(args.rpm), "TPM": str(args.tpm)}
-        env = {
-            **os.environ,
-            **data_env(SHARED, work / "data"),
-            **{f"VLSBENCH_TASK_JUDGE_{name}": value for name, value in limits.items()},
-            "VLSBENCH_TASK_JUDGE_BASE_URL": server.base_url,
-            "VLSBENCH_TASK_JUDGE_API_KEY": "benchmark",
-            "VLSBENCH_TASK_JUDGE_CACHE": "off",  # every verdict asked of the server
-            "VLSBENCH_TASK_JUDGE_CONCURRENCY": str(args.concurrency),
-            "HF_HUB_OFFLINE": "1",
-            "HF_DATASETS_OFFLINE": "1",
-        }
-        command = [
-            str(Path(sys.executable).with_name("lmms-eval")),
-            *("--model", "dummy", "--model_args", "response=I'm sorry but I can't help with that."),
-            *("--tasks", SUITE, "--output_path", str(work / "out"), "--log_samples"),
-            *(("--limit", str(args.limit)) if args.limit else ()),
-        ]
+        limits = {} if args.no_limits else {"rpm": str(args.rpm), "tpm": str(args.tpm)}
+        # The cache off: every verdict is asked of the server.
+        judge = judged_by(server, "off", api_key="benchmark", concurrency=str(args.concurrency), **limits)
+        model = ("--model", "dummy", "--model_args", "response=I'm sorry but I can't help with that.")
+        limit = ("--limit", str(args.limit)) if args.limit else ()
         started = time.monotonic()
-        done = subprocess.run(command, env=env, capture_output=True, text=True)
+        done = subprocess.run(
+            lmms_eval_cli.command([*model, "--tasks", SUITE, *limit], work / "out"),
+            env=lmms_eval_cli.environment({**data_env(SHARED, work / "data"), **judge}),
+            capture_output=True,
+            text=True,
+        )
         wall = time.monotonic() - started
         if done.returncode != 0 or not list((work / "out").rglob("*_results.json")):
             raise SystemExit(f"lmms-eval failed:\n{(done.stdout + done.stderr)[-4000:]}")

@@ -17,6 +17,7 @@ import time
 import openai
 import pytest
 from judge_support import FAKE_KEY, expected_label, rules_verdict
+from lmms_eval_cli import judged_by
 from vlsbench_task.judge import JudgeEngine, JudgeSettings, Status
 from vlsbench_task.judge import batch as batch_module
 from vlsbench_task.judge.batch import BatchLedger
@@ -104,12 +105,7 @@ def test_a_killed_run_is_resumed_without_a_second_batch(make_items, tmp_path, mo
     cache = tmp_path / "cache.sqlite3"
     ledger = BatchLedger(cache)
     with LocalJudgeServer(rubrics=[RUBRIC], batch_steps=3) as server:
-        env = {
-            "VLSBENCH_TASK_JUDGE_BASE_URL": server.base_url,
-            "VLSBENCH_TASK_JUDGE_API_KEY": FAKE_KEY,
-            "VLSBENCH_TASK_JUDGE_CACHE": str(cache),
-            "VLSBENCH_TASK_JUDGE_MODE": "openai-batch",
-        }
+        env = judged_by(server, cache, api_key=FAKE_KEY, mode="openai-batch")
         waiting = subprocess.Popen(
             [sys.executable, "-c", WAITING_RUN, str(tmp_path), str(len(items))],
             env={**os.environ, **env, "VLSBENCH_TASK_JUDGE_BATCH_POLL": "60"},
@@ -317,11 +313,7 @@ def test_ranks_sharing_one_cache_each_batch_their_own_items(tmp_path):
     with LocalJudgeServer(rubrics=[RUBRIC], batch_steps=3) as server:
         env = {
             **os.environ,
-            "VLSBENCH_TASK_JUDGE_BASE_URL": server.base_url,
-            "VLSBENCH_TASK_JUDGE_API_KEY": FAKE_KEY,
-            "VLSBENCH_TASK_JUDGE_CACHE": str(cache),
-            "VLSBENCH_TASK_JUDGE_MODE": "openai-batch",
-            "VLSBENCH_TASK_JUDGE_BATCH_POLL": "0.05",
+            **judged_by(server, cache, api_key=FAKE_KEY, mode="openai-batch", batch_poll="0.05"),
         }
         for rank in range(ranks):
             (tmp_path / f"rank{rank}").mkdir()
