@@ -33,6 +33,11 @@ def to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
+# Decoding, scaling and encoding cost 6 to 30 ns a pixel (a 760 x 760 FigStep PNG: 3.3 ms; a 1280 x
+# 960 PNG scaled to 1024 x 768: 30 ms): an image of more pixels than this takes over half a millisecond.
+LARGE_PIXELS = 256 * 256
+
+
 @dataclass(frozen=True)
 class PreparedImage:
     data_url: str
@@ -46,6 +51,17 @@ def target_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
         return size
     scale = min(1.0, max_side / max(width, height), SHORT_SIDE / max(1, min(width, height)))
     return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def is_large(path: str | None) -> bool:
+    """Whether the image file at `path` has over LARGE_PIXELS pixels, as its header says."""
+    if path is None:
+        return False
+    try:
+        with Image.open(path) as image:
+            return image.width * image.height > LARGE_PIXELS
+    except (OSError, ValueError):  # unreadable or no image: reading it says why, quickly
+        return False
 
 
 def prepare_image(raw: bytes, max_side: int) -> PreparedImage:

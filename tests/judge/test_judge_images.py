@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import time
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,40 @@ def test_plain_png_is_sent_byte_for_byte():
     Image.new("P", (40, 30)).save(buffer, format="PNG")
     prepared = prepare_image(buffer.getvalue(), max_side=2048)
     assert base64.b64decode(prepared.data_url.split(",", 1)[1]) == buffer.getvalue()
+
+
+def test_the_header_says_whether_an_image_is_large(tmp_path):
+    from vlsbench_task.judge.images import LARGE_PIXELS, is_large
+
+    (tmp_path / "not_an_image.png").write_bytes(b"plain text")
+    Image.new("RGB", (LARGE_PIXELS, 1)).save(tmp_path / "at_the_limit.png")
+    Image.new("RGB", (LARGE_PIXELS + 1, 1)).save(tmp_path / "one_pixel_more.png")
+    assert not is_large(str(tmp_path / "at_the_limit.png"))
+    assert is_large(str(tmp_path / "one_pixel_more.png"))
+    assert not is_large(str(tmp_path / "not_an_image.png"))  # its lookup gives the error verdict
+    assert not is_large(str(tmp_path / "missing.png")) and not is_large(None)
+
+
+@pytest.mark.network
+def test_a_large_image_is_scaled_while_the_other_requests_go_out(make_items, settings_for, monkeypatch):
+    """Scaling a large image blocks on purpose until the server has the three small items'
+    requests: had it run on the event loop that sends them, none could have gone out meanwhile."""
+    from vlsbench_task.judge import engine as engine_module
+
+    large, small = make_items(1, size=(1600, 1200)), make_items(3)
+    prepare_image, seen_while_scaling = engine_module.prepare_image, []
+
+    def slow_prepare(raw: bytes, max_side: int):
+        prepared = prepare_image(raw, max_side)
+        if prepared.info.resized:
+            deadline = time.monotonic() + 10
+            while len(server.requests) < len(small) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            seen_while_scaling.append(len(server.requests))
+        return prepared
+
+    monkeypatch.setattr(engine_module, "prepare_image", slow_prepare)
+    with LocalJudgeServer(rubrics=[RUBRIC]) as server:
+        verdicts, _ = JudgeEngine(settings_for(server, concurrency=4)).judge_all(large + small)
+    assert seen_while_scaling == [len(small)]
+    assert all(verdict.ok for verdict in verdicts) and len(server.requests) == 4
