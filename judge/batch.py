@@ -18,6 +18,7 @@ VLSBENCH_TASK_JUDGE_BATCH_FAILED says.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import json
 import os
@@ -25,9 +26,10 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import openai
 from openai.types import Batch
@@ -47,10 +49,12 @@ except ImportError:  # Windows: no ranks sharing one cache there
 if TYPE_CHECKING:
     from .engine import JudgeEngine, RunStats
 
+T, R = TypeVar("T"), TypeVar("R")
 MAX_LINES = 50_000  # OpenAI's limits for one batch file
 MAX_FILE_BYTES = 190 * 2**20  # of 200 MB, with room to spare
 ENDED = ("completed", "failed", "expired", "cancelled")
 UPLOAD_TIMEOUT_S = 600.0  # a file of many images is large
+AHEAD = 4 * (os.cpu_count() or 1)  # items prepared for the batch file ahead of the one written
 RETRIED = (
     Status.ERROR,
     Status.PARSE_ERROR,
@@ -166,7 +170,8 @@ class BatchJudge:
         if first:
             batches = self._resumed(first)
             covered = {key for records in batches.values() for key in records}
-            batches.update(self._submit({key: item for key, item in first.items() if key not in covered}))
+            todo = {key: item for key, item in first.items() if key not in covered}
+            batches.update(self._submit(todo, desc))
             if batches:
                 self._collect(self._wait(batches, desc), batches, first)
         failures: dict[str, int] = {}
@@ -200,23 +205,29 @@ class BatchJudge:
             )
         return batches
 
-    def _submit(self, todo: dict[str, JudgeItem]) -> dict[str, dict[str, dict]]:
-        """New batches of the lines of `todo`, by id, each with its records."""
+    def _submit(self, todo: dict[str, JudgeItem], desc: str) -> dict[str, dict[str, dict]]:
+        """New batches of the lines of `todo`, by id, each with its records. The images are read
+        again (a batch file does not hold every image) and scaled in threads, as live."""
         batches, current = {}, _BatchFile()
-        for key, item in todo.items():
-            found = self.engine.lookup(item)  # read again: a batch file does not hold every image
-            image = found if isinstance(found, Verdict) else self.engine.prepare(found[1])
-            if isinstance(image, Verdict):
-                self.decided[key] = image
-                continue
-            body = self.backend.request_body(item, image)
-            line = {"custom_id": key, "method": "POST", "url": "/v1/chat/completions", "body": body}
-            encoded = (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8", "surrogatepass")
-            if not current.fits(encoded):
-                batches.update(self._send(current))
-                current = _BatchFile()
-            record = {**self.backend.record(item, image), "image": image.info.model_dump() if image else None}
-            current.add(key, encoded, record)
+        with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+            prepared = _ahead(pool, self.engine.prepared, todo.values())
+            bar = tqdm(prepared, total=len(todo), desc=f"{desc}: batch file", unit="item", file=sys.stderr)
+            for (key, item), found in zip(todo.items(), bar, strict=True):
+                if isinstance(found, Verdict):
+                    self.decided[key] = found
+                    continue
+                image = found[1]
+                body = self.backend.request_body(item, image)
+                line = {"custom_id": key, "method": "POST", "url": "/v1/chat/completions", "body": body}
+                encoded = (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8", "surrogatepass")
+                if not current.fits(encoded):
+                    batches.update(self._send(current))
+                    current = _BatchFile()
+                record = {
+                    **self.backend.record(item, image),
+                    "image": image.info.model_dump() if image else None,
+                }
+                current.add(key, encoded, record)
         if current.records:
             batches.update(self._send(current))
         return batches
@@ -364,6 +375,18 @@ class BatchJudge:
         )[:500]
         status = Status.JUDGE_REFUSED if "content_filter" in text else Status.ERROR
         return Verdict(status=status, error=text, **common)
+
+
+def _ahead(pool: ThreadPoolExecutor, function: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    """`function` of each item in order, computed in `pool` at most AHEAD items ahead of the one
+    taken: an upload can take minutes, and every item prepared meanwhile holds its image."""
+    pending: collections.deque[Future[R]] = collections.deque()
+    for item in items:
+        pending.append(pool.submit(function, item))
+        if len(pending) > AHEAD:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
 def _unanswered(batch: Batch) -> str:

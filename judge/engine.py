@@ -135,7 +135,7 @@ class JudgeEngine:
 
         async def judge(index: int, item: JudgeItem) -> None:
             async with ahead:
-                found = await self._unless_a_bug(self._ready(item))
+                found = await self._unless_a_bug(self._prepared(item))
                 if not isinstance(found, Verdict):
                     async with slots:
                         sending.add(index)
@@ -190,19 +190,20 @@ class JudgeEngine:
             message = self.settings.redact(f"unexpected {type(error).__name__}: {error}")[:500]
             return Verdict(status=Status.ERROR, backend=self.backend.name, error=message)
 
-    async def _ready(self, item: JudgeItem) -> Verdict | tuple[str | None, PreparedImage | None]:
-        """The item's verdict (from the cache, or an error where its image is unusable), or its
-        cache key and its image as the judge is sent it. A large image is read, hashed and scaled in
-        a worker thread (Pillow and hashlib release the GIL): a 1280 x 960 PNG took 30 ms of the
-        event loop, which then sent 33 requests a second. A small one is not: the hop cost more
-        than it (0.2 ms of CPU an item, at 128 in flight)."""
+    async def _prepared(self, item: JudgeItem) -> Verdict | tuple[str | None, PreparedImage | None]:
+        """`prepared`, a large image read, hashed and scaled in a worker thread (Pillow and hashlib
+        release the GIL): a 1280 x 960 PNG took 30 ms of the event loop, which then sent about 32
+        requests a second. A small one is not: the hop cost more than it (0.17 ms of CPU an item at
+        128 in flight)."""
         if not self.backend.remote:
             return None, None
         if item.rubric.sees_image and is_large(item.image_path):
-            return await asyncio.to_thread(self._looked_up, item)
-        return self._looked_up(item)
+            return await asyncio.to_thread(self.prepared, item)
+        return self.prepared(item)
 
-    def _looked_up(self, item: JudgeItem) -> Verdict | tuple[str, PreparedImage | None]:
+    def prepared(self, item: JudgeItem) -> Verdict | tuple[str, PreparedImage | None]:
+        """The item's verdict (from the cache, or an error where its image is unusable), or its
+        cache key and its image as the judge is sent it."""
         found = self.lookup(item)
         if isinstance(found, Verdict):
             return found

@@ -89,7 +89,7 @@ def floor(base_url: str, items, settings: JudgeSettings) -> float:
     CPU a request, against the engine's 3). Past 64 in flight the server's threads, which share one
     GIL, stretch its latency."""
     with JudgeEngine(settings) as engine:
-        bodies = [engine.backend.request_body(item, engine.prepare(engine.lookup(item)[1])) for item in items]
+        bodies = [engine.backend.request_body(item, engine.prepared(item)[1]) for item in items]
 
     async def send_all() -> None:
         slots = asyncio.Semaphore(settings.concurrency)

@@ -341,3 +341,19 @@ def test_ranks_sharing_one_cache_each_batch_their_own_items(tmp_path):
     with sqlite3.connect(cache) as db:
         assert db.execute("SELECT COUNT(*) FROM verdicts").fetchone()[0] == n
     assert not BatchLedger(cache).path.exists()  # both ranks settled theirs in the one ledger
+
+
+def test_the_batch_file_is_prepared_in_order_a_bounded_number_of_items_ahead():
+    """While a line is written (or a full file uploads), at most AHEAD more items are prepared:
+    each holds its image in memory."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    started = []
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        prepared = batch_module._ahead(
+            pool, lambda n: started.append(n) or n * n, range(10 * batch_module.AHEAD)
+        )
+        first = next(prepared)
+        time.sleep(0.2)  # what the workers would start meanwhile, unbounded
+        assert len(started) == batch_module.AHEAD + 1
+        assert [first, *prepared] == [n * n for n in range(10 * batch_module.AHEAD)]
