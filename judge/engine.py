@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from .backends import make_backend
 from .cache import VerdictCache, cache_key
-from .images import PreparedImage, is_large, prepare_image
+from .images import PreparedImage, prepare_image, slow_to_prepare
 from .limits import RateLimiter
 from .schema import JudgeItem, Status, Verdict
 from .settings import JudgeSettings
@@ -191,13 +191,12 @@ class JudgeEngine:
             return Verdict(status=Status.ERROR, backend=self.backend.name, error=message)
 
     async def _prepared(self, item: JudgeItem) -> Verdict | tuple[str | None, PreparedImage | None]:
-        """`prepared`, a large image read, hashed and scaled in a worker thread (Pillow and hashlib
-        release the GIL): a 1280 x 960 PNG took 30 ms of the event loop, which then sent about 32
-        requests a second. A small one is not: the hop cost more than it (0.17 ms of CPU an item at
-        128 in flight)."""
+        """`prepared`, in a worker thread where that is slow (Pillow and hashlib release the GIL):
+        a 1280 x 960 PNG scaled on the event loop took 30 ms of it, which then sent about 32
+        requests a second. Not otherwise: the hop cost more (0.17 ms of CPU an item at 128 in flight)."""
         if not self.backend.remote:
             return None, None
-        if item.rubric.sees_image and is_large(item.image_path):
+        if item.rubric.sees_image and slow_to_prepare(item.image_path, self.settings.image_max_side):
             return await asyncio.to_thread(self.prepared, item)
         return self.prepared(item)
 

@@ -4,11 +4,12 @@
                                                       # serial, then concurrency 32, 64 and 128
     python performance/judge_throughput.py --no-serial # without the 7-minute serial baseline
     python performance/judge_throughput.py --n 200 --concurrency 32
+    python performance/judge_throughput.py --no-serial --images ../shared/data/figstep  # real images
 
 Every item gets its own synthetic PNG (a flat colour, --image-size pixels) and a distinct response
 cycling through refusal / warning / compliance wording, so every request is a cache miss and the
 server's policy (the VLSBench rubric's offline rule) gives a known label to check each verdict
-against. The server runs on 127.0.0.1 in a child process and sleeps `--latency` seconds per
+against (`--images DIR`: that folder's PNG and JPEG files instead, cycled). The server runs on 127.0.0.1 in a child process and sleeps `--latency` seconds per
 request, like a remote judge would. After each concurrent run a bare aiohttp client sends the
 same requests, the same number at once: the server's own floor, printed beside the engine's time.
 """
@@ -23,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -33,6 +35,7 @@ from vlsbench_task.judge.local_server import LocalJudgeServer, RateBudget, synth
 from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
 
 SERIAL = "(a) serial, one at a time"
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
 CONCURRENT_TARGET = 1.10  # wall time against N x latency / concurrency, on an idle machine
 
 
@@ -116,13 +119,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[32, 64, 128])
     parser.add_argument("--no-serial", action="store_true", help="skip the slow serial baseline (a)")
     parser.add_argument("--image-size", type=int, nargs=2, default=(96, 64), metavar=("W", "H"))
+    parser.add_argument("--images", type=Path, help="judge the PNG and JPEG files under this folder")
     args = parser.parse_args(argv)
+    files = []
+    images = f"image {args.image_size[0]}x{args.image_size[1]} PNG per item"
+    if args.images:
+        files = sorted(path for path in args.images.rglob("*") if path.suffix.lower() in IMAGE_SUFFIXES)
+        if not files:
+            parser.error(f"--images: no PNG or JPEG file under {args.images}")
+        images = f"the {len(files)} images under {args.images}, cycled"
 
     server, child_end = multiprocessing.Pipe()
     server_process = multiprocessing.Process(target=serve, args=(args.latency, child_end), daemon=True)
     server_process.start()
     with tempfile.TemporaryDirectory() as tmp:
         items = synthetic_items(Path(tmp), args.n, RUBRIC, tuple(args.image_size))
+        if files:
+            items = [replace(item, image_path=str(files[i % len(files)])) for i, item in enumerate(items)]
         base = JudgeSettings(base_url=server.recv(), api_key="benchmark", cache_path=None)
         serial = None if args.no_serial else run(server, items, base.with_overrides(concurrency=1), SERIAL)
         concurrent, floors = [], []
@@ -139,9 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     server_process.join()
 
     serial_limit = args.n * args.latency
-    print(
-        f"\nN={args.n} items, server latency {args.latency} s, image {args.image_size[0]}x{args.image_size[1]} PNG per item"
-    )
+    print(f"\nN={args.n} items, server latency {args.latency} s, {images}")
     print(f"physical limit: N x latency / concurrency (serial: {serial_limit:.1f} s)")
     print(
         f"{'run':34} {'wall s':>8} {'limit s':>8} {'x limit':>8} {'requests':>9} {'bytes/req':>10} {'wrong':>6}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+from pathlib import Path
 
 import pytest
 from judge_support import FAKE_KEY, expected_label, rules_verdict
@@ -150,17 +151,20 @@ def test_tpm_limit_holds_back_requests_once_the_tokens_are_spent():
 
 @pytest.mark.network
 def test_missing_and_unreadable_images_are_errors_without_requests(make_items, settings_for, tmp_path):
-    missing, unreadable, fine = make_items(3)
+    missing, unreadable, truncated, fine = make_items(4)
     (tmp_path / "broken.png").write_bytes(b"not a png")
+    whole = Path(truncated.image_path).read_bytes()
+    (tmp_path / "truncated.png").write_bytes(whole[: len(whole) - 5])  # its last chunk cut short
     items = [
         dataclasses.replace(missing, image_path=str(tmp_path / "absent.png")),
         dataclasses.replace(unreadable, image_path=str(tmp_path / "broken.png")),
+        dataclasses.replace(truncated, image_path=str(tmp_path / "truncated.png")),
         fine,
     ]
     with LocalJudgeServer(rubrics=[RUBRIC]) as server:
         verdicts, _ = JudgeEngine(settings_for(server)).judge_all(items)
-    assert [v.status for v in verdicts] == [Status.ERROR, Status.ERROR, Status.OK]
-    assert all("image unusable" in v.error for v in verdicts[:2])
+    assert [v.status for v in verdicts] == [Status.ERROR, Status.ERROR, Status.ERROR, Status.OK]
+    assert all("image unusable" in v.error for v in verdicts[:3])
     assert len(server.requests) == 1
 
 

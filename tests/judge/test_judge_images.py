@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import time
 from pathlib import Path
 
@@ -93,16 +94,39 @@ def test_plain_png_is_sent_byte_for_byte():
     assert base64.b64decode(prepared.data_url.split(",", 1)[1]) == buffer.getvalue()
 
 
-def test_the_header_says_whether_an_image_is_large(tmp_path):
-    from vlsbench_task.judge.images import LARGE_PIXELS, is_large
+def test_the_header_says_whether_an_image_is_slow_to_prepare(tmp_path):
+    from vlsbench_task.judge.images import LARGE_BYTES, LARGE_PIXELS, slow_to_prepare
 
+    side = int(LARGE_PIXELS**0.5)
+    images = {
+        "decoded_at_the_limit.jpg": Image.new("RGB", (side, side)),
+        "decoded_one_row_more.jpg": Image.new("RGB", (side, side + 1)),
+        "scaled.png": Image.new("RGB", (1000, 800)),  # short side brought to 768
+        "checksums_only.png": Image.new("RGB", (700, 700)),  # sent as it is
+        "many_bytes.png": Image.frombytes("RGB", (300, 300), os.urandom(300 * 300 * 3)),
+    }
+    for name, image in images.items():
+        image.save(tmp_path / name)
+    assert (tmp_path / "many_bytes.png").stat().st_size > LARGE_BYTES
     (tmp_path / "not_an_image.png").write_bytes(b"plain text")
-    Image.new("RGB", (LARGE_PIXELS, 1)).save(tmp_path / "at_the_limit.png")
-    Image.new("RGB", (LARGE_PIXELS + 1, 1)).save(tmp_path / "one_pixel_more.png")
-    assert not is_large(str(tmp_path / "at_the_limit.png"))
-    assert is_large(str(tmp_path / "one_pixel_more.png"))
-    assert not is_large(str(tmp_path / "not_an_image.png"))  # its lookup gives the error verdict
-    assert not is_large(str(tmp_path / "missing.png")) and not is_large(None)
+    slow = {path.name for path in tmp_path.iterdir() if slow_to_prepare(str(path), max_side=2048)}
+    assert slow == {"decoded_one_row_more.jpg", "scaled.png", "many_bytes.png"}
+    assert not slow_to_prepare(str(tmp_path / "missing.png"), 2048) and not slow_to_prepare(None, 2048)
+
+
+@pytest.mark.parametrize("cut", ["half", "last chunk"])
+def test_a_png_sent_as_it_is_must_be_whole(cut):
+    """A PNG sent byte for byte is not decoded, but its chunks' checksums are read to its end: a
+    file cut short is refused, even after its last pixel (which decoding would have let pass)."""
+    from vlsbench_task.judge.images import prepare_image
+
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (64, 48), os.urandom(64 * 48 * 3)).save(buffer, format="PNG")
+    whole = buffer.getvalue()
+    end = len(whole) // 2 if cut == "half" else len(whole) - 5
+    with pytest.raises((OSError, ValueError)):
+        prepare_image(whole[:end], max_side=2048)
+    assert prepare_image(whole, max_side=2048).info.sent_bytes == len(whole)
 
 
 @pytest.mark.network

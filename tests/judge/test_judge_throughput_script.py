@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 PERFORMANCE = Path(__file__).resolve().parents[2] / "performance"
 
@@ -35,12 +36,17 @@ def test_the_script_judges_every_item_correctly_and_serves_the_rerun_from_cache(
 
 
 @pytest.mark.network
-def test_no_serial_skips_the_serial_baseline():
+def test_no_serial_skips_the_serial_baseline_and_images_judges_a_folders_files(tmp_path):
+    for name, size in [("a.png", (300, 300)), ("b.jpg", (40, 30)), ("c.PNG", (1000, 800))]:
+        Image.new("RGB", size, (90, 20, 200)).save(tmp_path / name)
     done = run_script(
-        "judge_throughput.py", "--n", "12", "--latency", "0", "--concurrency", "4", "--no-serial"
+        "judge_throughput.py",
+        *("--n", "12", "--latency", "0", "--concurrency", "4", "--no-serial", "--images", str(tmp_path)),
     )
-    assert "met: every verdict correct" in done.stdout.splitlines(), done.stdout + done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    assert "met: every verdict correct" in lines, done.stdout + done.stderr[-3000:]
     assert "(a) serial" not in done.stdout
+    assert f"N=12 items, server latency 0.0 s, the 3 images under {tmp_path}, cycled" in lines
 
 
 @pytest.mark.network
