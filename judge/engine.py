@@ -128,7 +128,7 @@ class JudgeEngine:
         verdicts: list[Verdict] = [None] * len(items)  # type: ignore[list-item]  # all set on return
         slots = asyncio.Semaphore(self.settings.concurrency)
         # Items are made ready (looked up, their images scaled) up to `concurrency` ahead of those in
-        # flight, large images in worker threads meanwhile (see _ready).
+        # flight, slow images in worker threads meanwhile (see _prepared).
         ahead = asyncio.Semaphore(2 * self.settings.concurrency)
         sending: set[int] = set()  # items that took a slot: in flight, or done
         totals = collections.Counter()

@@ -9,9 +9,10 @@
 Every item gets its own synthetic PNG (a flat colour, --image-size pixels) and a distinct response
 cycling through refusal / warning / compliance wording, so every request is a cache miss and the
 server's policy (the VLSBench rubric's offline rule) gives a known label to check each verdict
-against (`--images DIR`: that folder's PNG and JPEG files instead, cycled). The server runs on 127.0.0.1 in a child process and sleeps `--latency` seconds per
-request, like a remote judge would. After each concurrent run a bare aiohttp client sends the
-same requests, the same number at once: the server's own floor, printed beside the engine's time.
+against (`--images DIR`: that folder's PNG and JPEG files instead, cycled). The server runs on
+127.0.0.1 in a child process and sleeps `--latency` seconds per request, like a remote judge
+would. After each concurrent run a bare aiohttp client sends the same requests, the same number
+at once: the server's own floor, printed beside the engine's time.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def run(server: Connection, items, settings: JudgeSettings, label: str) -> dict:
 def floor(base_url: str, items, settings: JudgeSettings) -> float:
     """Wall seconds for the engine's own request bodies sent by a bare aiohttp client, the same
     number in flight: what the stand-in server allows whatever the client (about 0.7 ms of client
-    CPU a request, against the engine's 3). Past 64 in flight the server's threads, which share one
+    CPU a request, against the engine's 1.4 to 3 on different days). Past 64 in flight the server's threads, which share one
     GIL, stretch its latency."""
     with JudgeEngine(settings) as engine:
         bodies = [engine.backend.request_body(item, engine.prepared(item)[1]) for item in items]
