@@ -38,7 +38,9 @@ def start_worker(tmp_path: Path, items, base_url: str, cache: Path, concurrency:
     items_file = tmp_path / f"{name}.json"
     fields = [{"key": i.key, "fields": dict(i.fields), "image_path": i.image_path} for i in items]
     items_file.write_text(json.dumps(fields))
-    script = tmp_path / "worker.py"
+    # One script per worker: rewriting a shared one could truncate it under a worker still starting,
+    # which then ran an empty file and exited 0 having judged nothing.
+    script = tmp_path / f"{name}_worker.py"
     script.write_text(WORKER)
     return subprocess.Popen(
         [sys.executable, str(script), str(items_file), base_url, str(cache), str(concurrency)],
