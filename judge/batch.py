@@ -33,11 +33,10 @@ from typing import TYPE_CHECKING, TypeVar
 
 import openai
 from openai.types import Batch
-from openai.types.chat import ChatCompletion
 from pydantic import ValidationError
 from tqdm import tqdm
 
-from .backends.openai_compatible import ENDPOINT_FAILURES
+from .backends.openai_compatible import ENDPOINT_FAILURES, Completion
 from .schema import JudgeItem, Status, Verdict
 from .settings import OPENAI_URL
 
@@ -356,7 +355,7 @@ class BatchJudge:
         common = {**record, "batch_id": batch_id, "requests": 1 if response else 0}
         if response.get("status_code") == 200:
             try:
-                completion = ChatCompletion.model_validate(body)
+                completion = Completion.model_validate(body)
             except ValidationError as error:
                 return Verdict(
                     status=Status.ERROR, error=f"malformed answer in the batch: {error}"[:500], **common
@@ -364,8 +363,8 @@ class BatchJudge:
             status, fields = self.backend.read_answer(completion, item)
             usage = completion.usage
             tokens = {
-                "prompt_tokens": usage.prompt_tokens if usage else 0,
-                "completion_tokens": usage.completion_tokens if usage else 0,
+                "prompt_tokens": (usage.prompt_tokens or 0) if usage else 0,
+                "completion_tokens": (usage.completion_tokens or 0) if usage else 0,
             }
             return Verdict(status=status, **tokens, **common, **fields)
         error = result.get("error") or body.get("error") or {}

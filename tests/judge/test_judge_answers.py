@@ -112,6 +112,32 @@ def test_a_reasoning_judge_is_read_from_its_final_answer(make_items, settings_fo
 
 
 @pytest.mark.network
+def test_a_completion_of_choices_alone_is_read_and_one_of_the_wrong_shape_asked_again(
+    make_items, settings_for
+):
+    """A server that leaves out id, created, model and usage is judged all the same; a message
+    whose content is not text is a malformed body, asked again like an unparsable answer."""
+
+    def bare(body: dict, index: int) -> Reply:
+        content = rules_verdict(body, index).content
+        return Reply(body=json.dumps({"choices": [{"message": {"content": content}}]}).encode())
+
+    items = make_items(3)
+    with LocalJudgeServer(policy=bare) as server:
+        verdicts, stats = JudgeEngine(settings_for(server)).judge_all(items)
+    assert [v.answer["label"] for v in verdicts] == [expected_label(item) for item in items]
+    assert all(v.judge_model is None for v in verdicts) and stats.prompt_tokens == 0
+
+    not_text = Reply(body=json.dumps({"choices": [{"message": {"content": {"label": 1}}}]}).encode())
+    with LocalJudgeServer(policy=lambda body, index: not_text) as server:
+        (verdict,), _ = JudgeEngine(settings_for(server, parse_retries=1, cache_path=None)).judge_all(
+            items[:1]
+        )
+    assert verdict.status is Status.PARSE_ERROR and "malformed response body" in verdict.error
+    assert len(server.requests) == 2
+
+
+@pytest.mark.network
 def test_token_budget_stops_new_requests_and_reports_the_rest_as_errors(make_items, settings_for):
     # The local server reports 120 tokens per request: the budget is spent after two.
     items = make_items(5)
