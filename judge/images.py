@@ -80,8 +80,11 @@ def _sent_as_is(image: Image.Image, size: tuple[int, int]) -> bool:
 def _check_whole(image: Image.Image) -> None:
     """Raise ValueError or OSError unless the file of an image sent as it is is whole. A PNG's
     chunk checksums say so, truncation past the pixels included, in 0.03 ms for a FigStep image
-    (decoding it took 3.1 ms); other formats are decoded."""
+    (decoding it took 3.1 ms). Other formats are decoded; a JPEG at an eighth of its size, which
+    still reads its whole stream (1.0 ms against 1.9 ms for MMSafeAware's photos over 0.4 MP)."""
     if image.format not in _CHECKED_BY_CHECKSUMS:
+        if image.format == "JPEG":
+            image.draft(image.mode, (max(1, image.width // 8), max(1, image.height // 8)))
         image.load()
         return
     try:

@@ -114,19 +114,24 @@ def test_the_header_says_whether_an_image_is_slow_to_prepare(tmp_path):
     assert not slow_to_prepare(str(tmp_path / "missing.png"), 2048) and not slow_to_prepare(None, 2048)
 
 
-@pytest.mark.parametrize("cut", ["half", "last chunk"])
-def test_a_png_sent_as_it_is_must_be_whole(cut):
-    """A PNG sent byte for byte is not decoded, but its chunks' checksums are read to its end: a
-    file cut short is refused, even after its last pixel (which decoding would have let pass)."""
+@pytest.mark.parametrize(("fmt", "cut"), [("PNG", "half"), ("PNG", "end"), ("JPEG", "half"), ("JPEG", "end")])
+def test_an_image_sent_as_it_is_must_be_whole(fmt, cut):
+    """An image sent byte for byte is not decoded in full, but read to its end: a PNG's chunk
+    checksums, a JPEG's stream at an eighth of its size. A file cut short is refused, a PNG even
+    after its last pixel (which decoding would have let pass)."""
     from vlsbench_task.judge.images import prepare_image
 
     buffer = io.BytesIO()
-    Image.frombytes("RGB", (64, 48), os.urandom(64 * 48 * 3)).save(buffer, format="PNG")
+    Image.frombytes("RGB", (64, 48), os.urandom(64 * 48 * 3)).save(buffer, format=fmt)
     whole = buffer.getvalue()
     end = len(whole) // 2 if cut == "half" else len(whole) - 5
     with pytest.raises((OSError, ValueError)):
         prepare_image(whole[:end], max_side=2048)
     assert prepare_image(whole, max_side=2048).info.sent_bytes == len(whole)
+    for size in [(1, 1), (7, 900)]:  # under 8 pixels on a side
+        buffer = io.BytesIO()
+        Image.new("RGB", size).save(buffer, format=fmt)
+        assert prepare_image(buffer.getvalue(), max_side=2048).info.sent_size == size
 
 
 @pytest.mark.network
