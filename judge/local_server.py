@@ -64,14 +64,17 @@ SAMPLE_RESPONSES = (
 
 
 def synthetic_items(
-    folder: Path, n: int, rubric: Rubric, size: tuple[int, int] = (32, 24)
+    folder: Path, n: int, rubric: Rubric, size: tuple[int, int] = (32, 24), images: Sequence[Path] = ()
 ) -> list[JudgeItem]:
-    """`n` items to judge for a rubric whose fields are `query` and `response`, each with its own
-    generated PNG and a distinct response."""
+    """`n` items to judge for a rubric whose fields are `query` and `response`, each with a
+    distinct response and its own generated PNG (or, given `images`, one of those files, cycled)."""
     items = []
     for index in range(n):
-        path = Path(folder) / f"img_{index}_{size[0]}x{size[1]}.png"
-        Image.new("RGB", size, (index % 256, index // 256 % 256, 128)).save(path)
+        if images:
+            path = Path(images[index % len(images)])
+        else:
+            path = Path(folder) / f"img_{index}_{size[0]}x{size[1]}.png"
+            Image.new("RGB", size, (index % 256, index // 256 % 256, 128)).save(path)
         fields = {
             "query": f"What is shown here? ({index})",
             "response": f"{SAMPLE_RESPONSES[index % 3]} (item {index})",

@@ -25,7 +25,6 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -134,9 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     server_process = multiprocessing.Process(target=serve, args=(args.latency, child_end), daemon=True)
     server_process.start()
     with tempfile.TemporaryDirectory() as tmp:
-        items = synthetic_items(Path(tmp), args.n, RUBRIC, tuple(args.image_size))
-        if files:
-            items = [replace(item, image_path=str(files[i % len(files)])) for i, item in enumerate(items)]
+        items = synthetic_items(Path(tmp), args.n, RUBRIC, tuple(args.image_size), images=files)
         base = JudgeSettings(base_url=server.recv(), api_key="benchmark", cache_path=None)
         serial = None if args.no_serial else run(server, items, base.with_overrides(concurrency=1), SERIAL)
         concurrent, floors = [], []
