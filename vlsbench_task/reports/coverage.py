@@ -67,7 +67,9 @@ def left_out(model: ModelRuns) -> list[Problem]:
     problems = []
     for older in model.older:
         newer = model.tasks[older.task]
-        what = f"run {older.date} ({older.results_file}) left out: the newer run {newer.date} counts"
+        # By its folder (lmms-eval's, per model) and name: a report that is shared names no local path.
+        shown = f"{older.results_file.parent.name}/{older.results_file.name}"
+        what = f"run {older.date} ({shown}) left out: the newer run {newer.date} counts"
         judges = judge_summary(older), judge_summary(newer)
         if judges[0] != judges[1]:
             what += (
