@@ -114,13 +114,17 @@ def test_the_header_says_whether_an_image_is_slow_to_prepare(tmp_path):
     assert not slow_to_prepare(str(tmp_path / "missing.png"), 2048) and not slow_to_prepare(None, 2048)
 
 
+@pytest.mark.parametrize("lenient", [False, True])
 @pytest.mark.parametrize(("fmt", "cut"), [("PNG", "half"), ("PNG", "end"), ("JPEG", "half"), ("JPEG", "end")])
-def test_an_image_sent_as_it_is_must_be_whole(fmt, cut):
+def test_an_image_sent_as_it_is_must_be_whole(fmt, cut, lenient, monkeypatch):
     """An image sent byte for byte is not decoded in full, but read to its end: a PNG's chunk
     checksums, a JPEG's stream at an eighth of its size. A file cut short is refused, a PNG even
-    after its last pixel (which decoding would have let pass)."""
+    after its last pixel (which decoding would have let pass), and also once lmms-eval is imported
+    (`lenient`: it sets Pillow's LOAD_TRUNCATED_IMAGES), whose setting is left as it was."""
+    from PIL import ImageFile
     from vlsbench_task.judge.images import prepare_image
 
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", lenient)
     buffer = io.BytesIO()
     Image.frombytes("RGB", (64, 48), os.urandom(64 * 48 * 3)).save(buffer, format=fmt)
     whole = buffer.getvalue()
@@ -132,6 +136,32 @@ def test_an_image_sent_as_it_is_must_be_whole(fmt, cut):
         buffer = io.BytesIO()
         Image.new("RGB", size).save(buffer, format=fmt)
         assert prepare_image(buffer.getvalue(), max_side=2048).info.sent_size == size
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is lenient
+
+
+def test_images_checked_in_threads_at_once_leave_lmms_evals_setting_as_it_was(monkeypatch):
+    """Each check turns LOAD_TRUNCATED_IMAGES off and back on: done in several threads at once,
+    only the last one out may put it back, or a truncated file would pass or the setting stay off."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from PIL import ImageFile
+    from vlsbench_task.judge.images import prepare_image
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (256, 192), os.urandom(256 * 192 * 3)).save(buffer, format="JPEG")
+    cut = buffer.getvalue()[: len(buffer.getvalue()) // 2]
+
+    def refused(_: int) -> bool:
+        try:
+            prepare_image(cut, max_side=2048)
+        except (OSError, ValueError):
+            return True
+        return False
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert all(pool.map(refused, range(400)))
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
 
 
 @pytest.mark.network
