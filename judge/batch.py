@@ -361,12 +361,7 @@ class BatchJudge:
                     status=Status.ERROR, error=f"malformed answer in the batch: {error}"[:500], **common
                 )
             status, fields = self.backend.read_answer(completion, item)
-            usage = completion.usage
-            tokens = {
-                "prompt_tokens": (usage.prompt_tokens or 0) if usage else 0,
-                "completion_tokens": (usage.completion_tokens or 0) if usage else 0,
-            }
-            return Verdict(status=status, **tokens, **common, **fields)
+            return Verdict(status=status, **completion.spent(), **common, **fields)
         error = result.get("error") or body.get("error") or {}
         code = response.get("status_code")
         text = self.settings.redact(

@@ -11,8 +11,9 @@ cycling through refusal / warning / compliance wording, so every request is a ca
 server's policy (the VLSBench rubric's offline rule) gives a known label to check each verdict
 against (`--images DIR`: that folder's PNG and JPEG files instead, cycled). The server runs on
 127.0.0.1 in a child process and sleeps `--latency` seconds per request, like a remote judge
-would. After each concurrent run a bare aiohttp client sends the same requests, the same number
-at once: the server's own floor, printed beside the engine's time.
+would. After each concurrent run the same requests go out again, the same number at once, from a
+bare aiohttp client (the server's own floor) and from the openai SDK's client alone (the floor of
+the SDK's request path, which the engine sends through), printed beside the engine's time.
 """
 
 from __future__ import annotations
@@ -29,12 +30,15 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 import aiohttp
+import openai
 from vlsbench_task.judge import JudgeEngine, JudgeSettings
+from vlsbench_task.judge.backends.openai_compatible import post_completion
 from vlsbench_task.judge.local_server import LocalJudgeServer, RateBudget, synthetic_items
 
 from vlsbench_task.benchmarks.vlsbench.benchmark import RUBRIC
 
 SERIAL = "(a) serial, one at a time"
+BARE, SDK_ALONE = "bare client", "SDK alone"
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
 CONCURRENT_TARGET = 1.10  # wall time against N x latency / concurrency, on an idle machine
 
@@ -86,28 +90,49 @@ def run(server: Connection, items, settings: JudgeSettings, label: str) -> dict:
     }
 
 
-def floor(base_url: str, items, settings: JudgeSettings) -> float:
-    """Wall seconds for the engine's own request bodies sent by a bare aiohttp client, the same
-    number in flight: what the stand-in server allows whatever the client (about 0.7 ms of client
-    CPU a request, against the engine's 1.4 to 3 on different days). Past 64 in flight the server's threads, which share one
-    GIL, stretch its latency."""
+def client_floors(base_url: str, items, settings: JudgeSettings) -> dict[str, dict[str, float]]:
+    """Wall and CPU seconds for the engine's own request bodies, the same number in flight, sent by
+    a bare aiohttp client (what the stand-in server allows whatever the client) and by the openai
+    SDK's client alone, through the call the engine makes (what the SDK's request path allows with
+    no engine around it). Past 64 in flight the server's threads, which share one GIL, stretch its
+    latency."""
     with JudgeEngine(settings) as engine:
         bodies = [engine.backend.request_body(item, engine.prepared(item)[1]) for item in items]
 
-    async def send_all() -> None:
-        slots = asyncio.Semaphore(settings.concurrency)
+    async def bare() -> None:
         connector = aiohttp.TCPConnector(limit=settings.concurrency)
         async with aiohttp.ClientSession(connector=connector) as session:
 
             async def send(body: dict) -> None:
-                async with slots, session.post(f"{base_url}/chat/completions", json=body) as response:
+                async with session.post(f"{base_url}/chat/completions", json=body) as response:
                     await response.read()
 
-            await asyncio.gather(*map(send, bodies))
+            await in_flight(settings.concurrency, map(send, bodies))
 
-    started = time.monotonic()
-    asyncio.run(send_all())
-    return time.monotonic() - started
+    async def sdk() -> None:
+        http_client = openai.DefaultAioHttpClient()
+        async with openai.AsyncOpenAI(
+            api_key="benchmark", base_url=base_url, http_client=http_client
+        ) as client:
+            await in_flight(settings.concurrency, (post_completion(client, body) for body in bodies))
+
+    return {BARE: timed(bare()), SDK_ALONE: timed(sdk())}
+
+
+async def in_flight(concurrency: int, sends) -> None:
+    slots = asyncio.Semaphore(concurrency)
+
+    async def one(send) -> None:
+        async with slots:
+            await send
+
+    await asyncio.gather(*map(one, sends))
+
+
+def timed(coroutine) -> dict[str, float]:
+    started, cpu_started = time.monotonic(), time.process_time()
+    asyncio.run(coroutine)
+    return {"wall": time.monotonic() - started, "cpu": time.process_time() - cpu_started}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             concurrent.append(
                 (concurrency, run(server, items, settings, f"(b) engine, concurrency {concurrency}"))
             )
-            floors.append(floor(base.base_url, items, base.with_overrides(concurrency=concurrency)))
+            floors.append(client_floors(base.base_url, items, base.with_overrides(concurrency=concurrency)))
         again = run(server, items, settings, "(c) engine again, cached")
     server.send("stop")
     server_process.join()
@@ -177,13 +202,20 @@ def main(argv: list[str] | None = None) -> int:
             f"{result['label']:34} judge {client:6.2f} s ({client * per_request:.2f} ms), server "
             f"{server_s:6.2f} s ({server_s * per_request:.2f} ms): {bound}"
         )
-    print("\nThe stand-in server's floor: the same requests from a bare aiohttp client (x limit):")
-    for (concurrency, result), floor_s in zip(concurrent, floors, strict=True):
+    print(
+        "\nFloors: the same requests, as many at once, from a bare aiohttp client (the stand-in "
+        "server's) and from the SDK's client alone (its request path's); x limit, client CPU a request:"
+    )
+    per_request = 1000 / max(1, args.n)
+    for (concurrency, result), floor in zip(concurrent, floors, strict=True):
         limit = serial_limit / concurrency or float("nan")  # no limit without latency
+        sent_by = [
+            f"{name} {times['wall'] / limit:.3f} ({times['cpu'] * per_request:.2f} ms)"
+            for name, times in floor.items()
+        ]
         print(
-            f"concurrency {concurrency:3d}: bare client {floor_s:6.2f} s ({floor_s / limit:.3f}), engine "
-            f"{result['wall']:6.2f} s ({result['wall'] / limit:.3f}), engine / bare client "
-            f"{result['wall'] / floor_s:.3f}"
+            f"concurrency {concurrency:3d}: {', '.join(sent_by)}, engine {result['wall'] / limit:.3f}; "
+            f"engine / SDK alone {result['wall'] / floor[SDK_ALONE]['wall']:.3f}"
         )
     targets = {
         f"(b) concurrency {concurrency} within {CONCURRENT_TARGET}x of its physical limit": result["wall"]

@@ -57,6 +57,12 @@ class Completion(BaseModel):
     choices: list[_Choice] = []
     usage: _Usage | None = None
 
+    def spent(self) -> dict[str, int]:
+        """The prompt and completion tokens the answer reports, as verdict fields; 0 where it
+        reports none."""
+        usage = self.usage or _Usage()
+        return {"prompt_tokens": usage.prompt_tokens or 0, "completion_tokens": usage.completion_tokens or 0}
+
 
 # The item whose request is being sent, for the client's event hooks: each item is judged in an
 # asyncio task of its own, and each task has its own context.
@@ -185,9 +191,9 @@ class OpenAICompatibleJudge:
             except ValueError as error:  # a 200 whose body is not JSON: ask again, like an unparsable answer
                 last = {**last, "error": f"malformed response body: {error}"}
                 continue
-            if completion.usage is not None:
-                tokens["prompt_tokens"] += completion.usage.prompt_tokens or 0
-                tokens["completion_tokens"] += completion.usage.completion_tokens or 0
+            for name, count in completion.spent().items():
+                tokens[name] += count
+            if completion.usage is not None:  # else the reservation stands for what was spent
                 self.limiter.record_tokens(completion.usage.total_tokens or 0, reserved=attempts.tokens)
             if self.endpoints.several:  # one endpoint is named in the run's metadata already
                 record["endpoint"] = endpoint.public_url
@@ -237,12 +243,14 @@ class OpenAICompatibleJudge:
     async def _create_at(self, client: openai.AsyncOpenAI, body: dict):
         if "response_format" in body and self._structured_outputs:
             try:
-                return await _post(client, body)
+                return await post_completion(client, body)
             except openai.BadRequestError as error:
                 if not _rejects_response_format(error):
                     raise
                 self._structured_outputs = False  # parse JSON from text from now on
-        return await _post(client, {key: value for key, value in body.items() if key != "response_format"})
+        return await post_completion(
+            client, {key: value for key, value in body.items() if key != "response_format"}
+        )
 
     def _redact(self, text: str | None) -> str | None:
         return None if text is None else self.settings.redact(text)
@@ -256,7 +264,7 @@ class OpenAICompatibleJudge:
         return Verdict(status=status, **record, **tokens, **fields)
 
 
-async def _post(client: openai.AsyncOpenAI, body: dict) -> Completion:
+async def post_completion(client: openai.AsyncOpenAI, body: dict) -> Completion:
     """A chat completion through the client's own request path (retries, error types, hooks). Not
     `chat.completions.create`: that first walks the whole body through the SDK's type transform,
     JSON schema and image data URL included, which took 40 % of the engine's CPU per request and
