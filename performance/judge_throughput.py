@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -68,11 +70,9 @@ def run(server: Connection, items, settings: JudgeSettings, label: str) -> dict:
     server.send("sizes")
     first_request = len(server.recv())
     cpu_before = server_cpu(server)
-    with JudgeEngine(settings) as engine:
-        started, client_started = time.monotonic(), time.process_time()
+    with JudgeEngine(settings) as engine, stopwatch() as judged:
         verdicts, stats = engine.judge_all(items, desc=label)
-        wall, client_cpu = time.monotonic() - started, time.process_time() - client_started
-    cpu = {"client": client_cpu, "server": server_cpu(server) - cpu_before}
+    cpu = {"client": judged["cpu"], "server": server_cpu(server) - cpu_before}
     wrong = sum(
         not verdict.ok or verdict.answer["label"] != RUBRIC.offline.answer(item.fields).label
         for item, verdict in zip(items, verdicts, strict=True)
@@ -81,7 +81,7 @@ def run(server: Connection, items, settings: JudgeSettings, label: str) -> dict:
     sizes = server.recv()[first_request:]
     return {
         "label": label,
-        "wall": wall,
+        "wall": judged["wall"],
         "requests": len(sizes),
         "bytes": statistics.mean(sizes) if sizes else 0,
         "wrong": wrong,
@@ -116,7 +116,11 @@ def client_floors(base_url: str, items, settings: JudgeSettings) -> dict[str, di
         ) as client:
             await in_flight(settings.concurrency, (post_completion(client, body) for body in bodies))
 
-    return {BARE: timed(bare()), SDK_ALONE: timed(sdk())}
+    floors: dict[str, dict[str, float]] = {}
+    for name, send_all in [(BARE, bare), (SDK_ALONE, sdk)]:
+        with stopwatch() as floors[name]:
+            asyncio.run(send_all())
+    return floors
 
 
 async def in_flight(concurrency: int, sends) -> None:
@@ -129,10 +133,12 @@ async def in_flight(concurrency: int, sends) -> None:
     await asyncio.gather(*map(one, sends))
 
 
-def timed(coroutine) -> dict[str, float]:
-    started, cpu_started = time.monotonic(), time.process_time()
-    asyncio.run(coroutine)
-    return {"wall": time.monotonic() - started, "cpu": time.process_time() - cpu_started}
+@contextlib.contextmanager
+def stopwatch() -> Iterator[dict[str, float]]:
+    """The block's wall seconds and this process's CPU seconds, in the dict it yields, once it ends."""
+    times, started, cpu_started = {}, time.monotonic(), time.process_time()
+    yield times
+    times.update(wall=time.monotonic() - started, cpu=time.process_time() - cpu_started)
 
 
 def main(argv: list[str] | None = None) -> int:
